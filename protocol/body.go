@@ -1,0 +1,290 @@
+package protocol
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// bodyDecoder reads the JSON body into a struct type made at registration
+// from the body arguments (reflect.StructOf), so encoding/json does the
+// field matching and rejects unknown keys, and then moves each value into
+// the method struct. Scalars are held by pointer in that struct, so an
+// absent key is told apart from a zero value.
+type bodyDecoder struct {
+	typ    reflect.Type
+	fields []bodyField
+}
+
+type bodyMode uint8
+
+const (
+	bodyPlain   bodyMode = iota // the argument's own type; nil means absent
+	bodyPointer                 // *T for an argument of type T; nil means absent
+	bodyText                    // textValue, read with the argument's text decoder
+)
+
+type bodyField struct {
+	arg  *ArgSpec
+	mode bodyMode
+}
+
+// textValue holds a JSON string that a text decoder turns into the argument,
+// so that a bad UUID or date-time in the body is reported with its field
+// (encoding/json returns a TextUnmarshaler's error without one) and a
+// date-time without a zone is read as UTC, as it is in a query.
+type textValue struct {
+	set, null bool
+	s         string
+	raw       string // the JSON value, when it is not a string
+}
+
+func (t *textValue) UnmarshalJSON(b []byte) error {
+	t.set = true
+	if string(b) == "null" {
+		t.null = true
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &t.s)
+	}
+	t.raw = string(b)
+	return nil
+}
+
+var textValueType = reflect.TypeFor[textValue]()
+
+func newBodyDecoder(s *MethodSpec) *bodyDecoder {
+	var sf []reflect.StructField
+	d := &bodyDecoder{}
+	for _, a := range s.Args {
+		inBody := a.In == InBody || (a.In == InHeader && s.hasBody())
+		if !inBody {
+			continue
+		}
+		f := bodyField{arg: a}
+		t := a.Type
+		base := t
+		if base.Kind() == reflect.Pointer {
+			base = base.Elem()
+		}
+		_, text := scalarDecoder(base)
+		switch {
+		case text && (base == timeType || reflect.PointerTo(base).Implements(textUnmarshalerType)):
+			f.mode, t = bodyText, textValueType
+		case t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map || t.Kind() == reflect.Interface:
+			f.mode = bodyPlain
+		default:
+			f.mode, t = bodyPointer, reflect.PointerTo(t)
+		}
+		if a.In == InHeader {
+			// The text decoder needs a plain string even for header arguments of
+			// non-text types, so read every header argument as a string.
+			f.mode, t = bodyText, textValueType
+		}
+		sf = append(sf, reflect.StructField{
+			Name: "A" + strconv.Itoa(len(sf)),
+			Type: t,
+			Tag:  reflect.StructTag(`json:"` + a.Name + `"`),
+		})
+		d.fields = append(d.fields, f)
+	}
+	if len(sf) == 0 {
+		return nil
+	}
+	d.typ = reflect.StructOf(sf)
+	return d
+}
+
+func (s *MethodSpec) hasBody() bool {
+	switch s.Operation {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		return true
+	}
+	return false
+}
+
+// decode reads r's body into the method struct at base. It returns a
+// request-level error (malformed JSON, too large, wrong type), or adds to
+// fields the errors of single arguments.
+func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64, base unsafe.Pointer, fields *[]FieldError) *Error {
+	bv := reflect.New(d.typ)
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+			return err
+		}
+		if r.ContentLength > limit {
+			return bodyTooLarge(limit)
+		}
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(bv.Interface()); err != nil && err != io.EOF {
+			return jsonError(err, limit, fields)
+		}
+		if dec.More() {
+			return BadRequest("The request body could not be decoded as JSON: it holds more than one JSON value")
+		}
+	}
+	if len(*fields) > 0 {
+		return nil
+	}
+	bv = bv.Elem()
+	for i, f := range d.fields {
+		a := f.arg
+		src := bv.Field(i)
+		dst := unsafe.Add(base, a.offset)
+		present := false
+		switch f.mode {
+		case bodyPlain:
+			if present = !src.IsNil(); present {
+				reflect.NewAt(a.Type, dst).Elem().Set(src)
+			}
+		case bodyPointer:
+			if present = !src.IsNil(); present {
+				reflect.NewAt(a.Type, dst).Elem().Set(src.Elem())
+			}
+		case bodyText:
+			tv := (*textValue)(src.Addr().UnsafePointer())
+			present = tv.set && !tv.null
+			if !present {
+				break
+			}
+			loc := "body." + a.Name
+			if tv.raw != "" {
+				*fields = append(*fields, FieldError{Location: loc, Message: "expected a string", Value: json.RawMessage(tv.raw)})
+				continue
+			}
+			if a.In == InHeader {
+				if err := mergeHeaderAndBody(a, dst, tv.s); err != nil {
+					*fields = append(*fields, *err)
+				}
+				continue
+			}
+			if err := a.text.one(dst, tv.s); err != nil {
+				*fields = append(*fields, FieldError{Location: loc, Message: err.Error(), Value: tv.s})
+			}
+		}
+		if !present && a.In == InBody {
+			absent(a, dst, fields)
+		}
+	}
+	return nil
+}
+
+// mergeHeaderAndBody accepts a header argument given in the body: alone, it
+// is used; beside the header, both must be equal (Inmanta's rule).
+func mergeHeaderAndBody(a *ArgSpec, dst unsafe.Pointer, bodyValue string) *FieldError {
+	v := reflect.New(a.Type)
+	if err := a.text.one(v.UnsafePointer(), bodyValue); err != nil {
+		return &FieldError{Location: "body." + a.Name, Message: err.Error(), Value: bodyValue}
+	}
+	cur := reflect.NewAt(a.Type, dst).Elem()
+	if cur.IsZero() {
+		cur.Set(v.Elem())
+		return nil
+	}
+	if !reflect.DeepEqual(cur.Interface(), v.Elem().Interface()) {
+		return &FieldError{
+			Location: "header." + a.Header,
+			Message:  fmt.Sprintf("value %v of header %s differs from value %q of body field %s", cur.Interface(), a.Header, bodyValue, a.Name),
+			Value:    bodyValue,
+		}
+	}
+	return nil
+}
+
+// absent applies the default of a missing argument, or reports it missing.
+func absent(a *ArgSpec, dst unsafe.Pointer, fields *[]FieldError) {
+	switch {
+	case a.hasDefault:
+		reflect.NewAt(a.Type, dst).Elem().Set(a.defaultVal)
+	case a.Required:
+		*fields = append(*fields, FieldError{Location: string(a.In) + "." + argLocName(a), Message: "required", arg: a.Name})
+	}
+}
+
+func argLocName(a *ArgSpec) string {
+	if a.In == InHeader {
+		return a.Header
+	}
+	return a.Name
+}
+
+func checkContentType(ct string) *Error {
+	if ct == "" || ct == "application/json" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return &Error{Status: http.StatusUnsupportedMediaType,
+		Message: fmt.Sprintf("The request body has Content-Type %q; send application/json", ct)}
+}
+
+func bodyTooLarge(limit int64) *Error {
+	return PayloadTooLarge("The request body is larger than the limit of %d bytes", limit)
+}
+
+// jsonError turns an encoding/json error into a 400 that says where.
+func jsonError(err error, limit int64, fields *[]FieldError) *Error {
+	var (
+		syntax  *json.SyntaxError
+		typeErr *json.UnmarshalTypeError
+		tooBig  *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return bodyTooLarge(limit)
+	case errors.As(err, &syntax):
+		return BadRequest("The request body could not be decoded as JSON: %s (at byte %d)", syntax.Error(), syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return BadRequest("The request body could not be decoded as JSON: it ends early")
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return BadRequest("The request body must be a JSON object, not %s", typeErr.Value)
+		}
+		*fields = append(*fields, FieldError{
+			Location: "body." + typeErr.Field,
+			Message:  "expected " + jsonTypeName(typeErr.Type) + ", got " + typeErr.Value,
+		})
+		return nil
+	}
+	const unknown = "json: unknown field "
+	if msg := err.Error(); strings.HasPrefix(msg, unknown) {
+		name, _ := strconv.Unquote(strings.TrimPrefix(msg, unknown))
+		*fields = append(*fields, FieldError{Location: "body." + name, Message: "unknown field"})
+		return nil
+	}
+	return BadRequest("The request body could not be decoded as JSON: %s", err.Error())
+}
+
+// jsonTypeName names a Go type as a JSON value, for messages.
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return t.String()
+}

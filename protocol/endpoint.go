@@ -1,0 +1,377 @@
+package protocol
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// DefaultMaxBody is the largest request body accepted when neither the
+// method nor the server says otherwise.
+const DefaultMaxBody = 1 << 20
+
+// StatusClientClosedRequest is the status logged for a request whose
+// client disconnected before the answer (nginx's 499).
+const StatusClientClosedRequest = 499
+
+// EndpointConfig is what an endpoint takes from the server and group it is
+// served in.
+type EndpointConfig struct {
+	Codec   ErrorCodec   // wire form of errors; nil: Problem
+	Getters *Getters     // converters for handle fields; may be nil
+	MaxBody int64        // default body limit; 0: DefaultMaxBody
+	Logger  *slog.Logger // where handle failures and panics go; nil: slog.Default()
+}
+
+// Endpoint serves one method with one handle. Build it with NewEndpoint,
+// which does all the checking and reflection; ServeHTTP only runs the
+// prepared steps.
+type Endpoint struct {
+	spec     *MethodSpec
+	codec    ErrorCodec
+	log      *slog.Logger
+	bind     *binding
+	body     *bodyDecoder
+	maxBody  int64
+	validate bool
+
+	path, query, header []*ArgSpec
+	replyHeaders        []string
+	hasQueryMap         bool
+	envelopeOpen        string
+}
+
+// NewEndpoint binds handle (a func, see the shapes below) to the method s.
+// Accepted handle shapes:
+//
+//	func(context.Context, In) (Reply, error)
+//	func(context.Context) (Reply, error)       // a method without arguments
+//	func(context.Context, In) error            // a method without a reply body
+//
+// In is the method struct itself or a struct whose fields name its
+// arguments: by Go field name, JSON name, or an arg:"name" tag. A field of
+// another type than its argument's is filled by a getter from cfg.Getters.
+func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, error) {
+	fn, ok := handle.(reflect.Value)
+	if !ok {
+		fn = reflect.ValueOf(handle)
+	}
+	b, err := bind(s, fn, cfg.Getters)
+	if err != nil {
+		return nil, fmt.Errorf("protocol: method %s: %w", s.Name, err)
+	}
+	e := &Endpoint{spec: s, bind: b, codec: cfg.Codec, log: cfg.Logger, maxBody: cfg.MaxBody}
+	if e.codec == nil {
+		e.codec = Problem{}
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if s.MaxBody > 0 {
+		e.maxBody = s.MaxBody
+	}
+	if e.maxBody <= 0 {
+		e.maxBody = DefaultMaxBody
+	}
+	e.validate = needsValidation(s.Type, map[reflect.Type]bool{})
+	for _, name := range s.PathParams {
+		e.path = append(e.path, s.Arg(name))
+	}
+	for _, a := range s.Args {
+		switch a.In {
+		case InQuery:
+			e.query = append(e.query, a)
+			e.hasQueryMap = e.hasQueryMap || a.text.mapKind != notMap
+		case InHeader:
+			e.header = append(e.header, a)
+			if a.ReplyHeader {
+				e.replyHeaders = append(e.replyHeaders, a.Header)
+			}
+		}
+	}
+	e.body = newBodyDecoder(s)
+	if s.Envelope {
+		key, _ := json.Marshal(s.EnvelopeKey)
+		e.envelopeOpen = "{" + string(key) + ":"
+	}
+	return e, nil
+}
+
+// Spec returns the method the endpoint serves.
+func (e *Endpoint) Spec() *MethodSpec { return e.spec }
+
+// Codec returns the error codec the endpoint writes errors with.
+func (e *Endpoint) Codec() ErrorCodec { return e.codec }
+
+// Serve handles one request. pathValues are the path parameters in the
+// order the path names them.
+func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []string) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			e.log.Error("handle panicked", "method", e.spec.Name, "request_id", w.Header().Get("X-Request-Id"),
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			e.WriteError(w, r, &Error{Status: http.StatusInternalServerError, Message: internalMessage})
+		}
+	}()
+	m := reflect.New(e.spec.Type)
+	if err := e.decode(w, r, m.UnsafePointer(), pathValues); err != nil {
+		e.WriteError(w, r, err)
+		return
+	}
+	if e.validate {
+		if fields := e.spec.validationErrors(m.Interface()); len(fields) > 0 {
+			e.WriteError(w, r, Validation(fields...))
+			return
+		}
+	}
+	var (
+		reply reflect.Value
+		err   error
+	)
+	if e.spec.Timeout > 0 {
+		reply, err = e.callWithTimeout(r.Context(), m)
+	} else {
+		reply, err = e.bind.call(r.Context(), m)
+	}
+	if err != nil {
+		e.WriteError(w, r, e.handleError(w, err))
+		return
+	}
+	e.writeReply(w, r, reply)
+}
+
+// decode fills the method struct at base from the request.
+func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, base unsafe.Pointer, pathValues []string) *Error {
+	var fields []FieldError
+	if len(pathValues) != len(e.path) {
+		return Internal("The route gave %d path values for %d parameters", len(pathValues), len(e.path))
+	}
+	for i, a := range e.path {
+		if err := a.text.one(unsafe.Add(base, a.offset), pathValues[i]); err != nil {
+			fields = append(fields, FieldError{Location: "path." + a.Name, Message: err.Error(), Value: pathValues[i]})
+		}
+	}
+	if len(e.query) > 0 {
+		q := r.URL.Query()
+		for _, a := range e.query {
+			ptr := unsafe.Add(base, a.offset)
+			if a.text.mapKind != notMap {
+				if fe := decodeQueryMap(a, ptr, q); fe != nil {
+					fields = append(fields, *fe)
+				}
+				continue
+			}
+			vals := q[a.Name]
+			if len(vals) == 0 {
+				absent(a, ptr, &fields)
+				continue
+			}
+			if err := a.text.decode(ptr, vals, vals[0]); err != nil {
+				fields = append(fields, FieldError{Location: "query." + a.Name, Message: err.Error(), Value: vals[0]})
+			}
+		}
+	}
+	headerMissing := false
+	for _, a := range e.header {
+		ptr := unsafe.Add(base, a.offset)
+		vals := r.Header[a.Header]
+		if len(vals) == 0 {
+			headerMissing = true
+			if e.body == nil {
+				absent(a, ptr, &fields)
+			}
+			continue
+		}
+		if err := a.text.one(ptr, vals[0]); err != nil {
+			fields = append(fields, FieldError{Location: "header." + a.Header, Message: err.Error(), Value: vals[0]})
+		}
+	}
+	if e.body != nil {
+		if err := e.body.decode(w, r, e.maxBody, base, &fields); err != nil {
+			return err
+		}
+		if headerMissing {
+			// A header argument may come in the body instead; only when it is
+			// in neither place is it missing.
+			for _, a := range e.header {
+				ptr := unsafe.Add(base, a.offset)
+				if len(r.Header[a.Header]) == 0 && reflect.NewAt(a.Type, ptr).Elem().IsZero() {
+					absent(a, ptr, &fields)
+				}
+			}
+		}
+	}
+	if len(fields) > 0 {
+		return Validation(fields...)
+	}
+	return nil
+}
+
+// decodeQueryMap reads Inmanta's map encoding, name.key=value, into a
+// map[string]string or map[string][]string.
+func decodeQueryMap(a *ArgSpec, ptr unsafe.Pointer, q map[string][]string) *FieldError {
+	prefix := a.Name + "."
+	mv := reflect.NewAt(a.Type, ptr).Elem()
+	for k, vals := range q {
+		key, ok := strings.CutPrefix(k, prefix)
+		if !ok {
+			continue
+		}
+		if key == "" {
+			return &FieldError{Location: "query." + k, Message: "the key after " + prefix + " is empty; write " + prefix + "<key>=<value>"}
+		}
+		if mv.IsNil() {
+			mv.Set(reflect.MakeMap(a.Type))
+		}
+		if a.text.mapKind == mapOfString {
+			mv.SetMapIndex(reflect.ValueOf(key).Convert(a.Type.Key()), reflect.ValueOf(vals[len(vals)-1]).Convert(a.Type.Elem()))
+		} else {
+			sv := reflect.MakeSlice(a.Type.Elem(), len(vals), len(vals))
+			for i, v := range vals {
+				sv.Index(i).SetString(v)
+			}
+			mv.SetMapIndex(reflect.ValueOf(key).Convert(a.Type.Key()), sv)
+		}
+	}
+	if mv.IsNil() && a.hasDefault {
+		mv.Set(a.defaultVal)
+	}
+	return nil
+}
+
+type result struct {
+	reply reflect.Value
+	err   error
+	panic any
+	stack []byte
+}
+
+// callWithTimeout runs the handle with the method's deadline and answers 504
+// when it passes, even if the handle does not watch its context.
+func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value) (reflect.Value, error) {
+	ctx, cancel := context.WithTimeout(parent, e.spec.Timeout)
+	defer cancel()
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{panic: p, stack: debug.Stack()}
+			}
+		}()
+		reply, err := e.bind.call(ctx, m)
+		done <- result{reply: reply, err: err}
+	}()
+	select {
+	case res := <-done:
+		if res.panic != nil {
+			e.log.Error("handle panicked", "method", e.spec.Name, "panic", fmt.Sprint(res.panic), "stack", string(res.stack))
+			return reflect.Value{}, &Error{Status: http.StatusInternalServerError, Message: internalMessage}
+		}
+		return res.reply, res.err
+	case <-ctx.Done():
+		return reflect.Value{}, ctx.Err()
+	}
+}
+
+// handleError maps what a handle returned to the error to send, and logs
+// what a client must not see.
+func (e *Endpoint) handleError(w http.ResponseWriter, err error) *Error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		if pe.Status >= 500 {
+			e.log.Error("handle failed", "method", e.spec.Name, "request_id", w.Header().Get("X-Request-Id"), "error", err)
+		}
+		return pe
+	}
+	if errors.Is(err, context.Canceled) {
+		// The client went away; nobody reads this answer, and it is no failure of ours.
+		return &Error{Status: StatusClientClosedRequest, Message: "The client closed the request"}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Status: http.StatusGatewayTimeout,
+			Message: fmt.Sprintf("The request did not complete within its timeout of %s", e.spec.Timeout)}
+	}
+	e.log.Error("handle failed", "method", e.spec.Name, "request_id", w.Header().Get("X-Request-Id"), "error", err)
+	return &Error{Status: http.StatusInternalServerError, Message: internalMessage, cause: err}
+}
+
+// WriteError writes err with the endpoint's codec.
+func (e *Endpoint) WriteError(w http.ResponseWriter, r *http.Request, err *Error) {
+	WriteError(w, r, e.codec, err)
+}
+
+// WriteError writes err as the reply, in the codec's wire form.
+func WriteError(w http.ResponseWriter, r *http.Request, codec ErrorCodec, err *Error) {
+	h := w.Header()
+	h.Set("Content-Type", codec.ContentType())
+	h.Set("X-Content-Type-Options", "nosniff")
+	if err.Status == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+		h.Set("WWW-Authenticate", "Bearer")
+	}
+	w.WriteHeader(err.Status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(codec.Encode(err))
+	}
+}
+
+// encoderPool keeps a buffer with its encoder, so a reply costs no
+// allocation for either.
+var encoderPool = sync.Pool{New: func() any {
+	b := &replyBuffer{}
+	b.enc = json.NewEncoder(&b.buf)
+	return b
+}}
+
+type replyBuffer struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func (e *Endpoint) writeReply(w http.ResponseWriter, r *http.Request, reply reflect.Value) {
+	h := w.Header()
+	for _, name := range e.replyHeaders {
+		if v := r.Header[name]; len(v) > 0 {
+			h[name] = v
+		}
+	}
+	if !e.spec.Reply {
+		w.WriteHeader(e.spec.Status)
+		return
+	}
+	rb := encoderPool.Get().(*replyBuffer)
+	defer func() {
+		if rb.buf.Cap() <= 64<<10 {
+			rb.buf.Reset()
+			encoderPool.Put(rb)
+		}
+	}()
+	rb.buf.WriteString(e.envelopeOpen)
+	if err := rb.enc.Encode(reply.Interface()); err != nil {
+		e.log.Error("reply could not be encoded", "method", e.spec.Name, "request_id", h.Get("X-Request-Id"), "error", err)
+		e.WriteError(w, r, &Error{Status: http.StatusInternalServerError, Message: internalMessage})
+		return
+	}
+	if e.envelopeOpen != "" {
+		rb.buf.Truncate(rb.buf.Len() - 1) // Encode's newline
+		rb.buf.WriteString("}\n")
+	}
+	h["Content-Type"] = jsonContentType
+	w.WriteHeader(e.spec.Status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(rb.buf.Bytes())
+	}
+}
+
+var jsonContentType = []string{"application/json"}

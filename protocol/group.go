@@ -1,0 +1,31 @@
+package protocol
+
+import "fmt"
+
+// Group is a set of method declarations served together: one API. It names
+// the OpenAPI tag and the handle interface of its methods, and chooses the
+// wire form of their errors.
+type Group struct {
+	Name    string     // short name, e.g. "projects"
+	Doc     string     // one paragraph on what the API is for
+	Codec   ErrorCodec // wire form of errors; nil: Problem
+	Methods []any      // zero values of the declarations
+}
+
+// Specs describes every method of the group.
+func (g *Group) Specs() ([]*MethodSpec, error) {
+	specs := make([]*MethodSpec, 0, len(g.Methods))
+	seen := map[string]bool{}
+	for _, decl := range g.Methods {
+		s, err := Describe(decl)
+		if err != nil {
+			return nil, fmt.Errorf("group %s: %w", g.Name, err)
+		}
+		if seen[s.Name] {
+			return nil, fmt.Errorf("group %s: method %s is listed twice", g.Name, s.Name)
+		}
+		seen[s.Name] = true
+		specs = append(specs, s)
+	}
+	return specs, nil
+}

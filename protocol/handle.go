@@ -1,0 +1,192 @@
+package protocol
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// Getters converts arguments into what handles ask for, after Inmanta's
+// ArgOption getter: a handle field whose type differs from its argument's
+// is filled by the getter from the argument's type to the field's, e.g. an
+// environment id into the loaded environment (or a 404).
+type Getters struct {
+	fns map[[2]reflect.Type]reflect.Value
+}
+
+var (
+	contextType = reflect.TypeFor[context.Context]()
+	errorType   = reflect.TypeFor[error]()
+)
+
+// Add registers fn, which must be a func(context.Context, From) (To, error).
+// A second getter for the same From and To is an error.
+func (g *Getters) Add(fn any) error {
+	v := reflect.ValueOf(fn)
+	t := v.Type()
+	if t.Kind() != reflect.Func || t.NumIn() != 2 || t.In(0) != contextType || t.NumOut() != 2 || t.Out(1) != errorType {
+		return fmt.Errorf("protocol: getter %s is not a func(context.Context, From) (To, error)", t)
+	}
+	key := [2]reflect.Type{t.In(1), t.Out(0)}
+	if g.fns == nil {
+		g.fns = map[[2]reflect.Type]reflect.Value{}
+	}
+	if _, dup := g.fns[key]; dup {
+		return fmt.Errorf("protocol: a getter from %s to %s is already registered", key[0], key[1])
+	}
+	g.fns[key] = v
+	return nil
+}
+
+func (g *Getters) lookup(from, to reflect.Type) (reflect.Value, bool) {
+	if g == nil {
+		return reflect.Value{}, false
+	}
+	v, ok := g.fns[[2]reflect.Type{from, to}]
+	return v, ok
+}
+
+// binding calls one handle; everything it needs is resolved at bind time.
+type binding struct {
+	fn     reflect.Value
+	inType reflect.Type // nil: the handle takes only a context
+	direct bool         // the handle takes the method struct itself
+	fields []fieldBinding
+	reply  bool
+}
+
+type fieldBinding struct {
+	index  int // field of the handle's argument struct
+	arg    *ArgSpec
+	getter reflect.Value // zero: copy the argument as it is
+}
+
+// bind checks fn against the method and prepares the call. Accepted shapes:
+//
+//	func(context.Context, In) (Reply, error)
+//	func(context.Context) (Reply, error)       // a method without arguments
+//	func(context.Context, In) error            // a method without a reply body
+//
+// In is the method struct or a struct whose fields name its arguments.
+func bind(s *MethodSpec, fn reflect.Value, getters *Getters) (*binding, error) {
+	if fn.Kind() != reflect.Func {
+		return nil, fmt.Errorf("handle is a %s, not a func", fn.Type())
+	}
+	t := fn.Type()
+	b := &binding{fn: fn, reply: s.Reply}
+	if t.NumIn() < 1 || t.NumIn() > 2 || t.In(0) != contextType {
+		return nil, fmt.Errorf("handle %s must take (context.Context, arguments)", t)
+	}
+	wantOut := 2
+	if !s.Reply {
+		wantOut = 1
+	}
+	if t.NumOut() != wantOut || t.Out(wantOut-1) != errorType {
+		if s.Reply {
+			return nil, fmt.Errorf("handle %s must return (%s, error)", t, s.ReplyType)
+		}
+		return nil, fmt.Errorf("handle %s must return only error: the method has no reply body", t)
+	}
+	if s.Reply && t.Out(0) != s.ReplyType {
+		return nil, fmt.Errorf("handle returns %s but the method's reply type is %s", t.Out(0), s.ReplyType)
+	}
+	if t.NumIn() == 1 {
+		if len(s.Args) > 0 {
+			return nil, fmt.Errorf("handle takes no arguments but the method has %d; add a struct parameter", len(s.Args))
+		}
+		return b, nil
+	}
+	in := t.In(1)
+	b.inType = in
+	if in == s.Type {
+		b.direct = true
+		return b, nil
+	}
+	if in.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("handle argument is %s, not a struct", in)
+	}
+	for i := 0; i < in.NumField(); i++ {
+		f := in.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, remapped := f.Tag.Lookup("arg")
+		if !remapped {
+			name = f.Name
+		}
+		a := s.Arg(name)
+		if a == nil && !remapped {
+			a = s.argByField(name)
+		}
+		if a == nil {
+			return nil, fmt.Errorf("handle field %s names argument %q, which the method does not have (it has %s)", f.Name, name, s.argNames())
+		}
+		fb := fieldBinding{index: i, arg: a}
+		if f.Type != a.Type {
+			g, ok := getters.lookup(a.Type, f.Type)
+			if !ok {
+				return nil, fmt.Errorf("handle field %s is %s but argument %q is %s, and no getter converts %s to %s", f.Name, f.Type, a.Name, a.Type, a.Type, f.Type)
+			}
+			fb.getter = g
+		}
+		b.fields = append(b.fields, fb)
+	}
+	return b, nil
+}
+
+func (s *MethodSpec) argByField(field string) *ArgSpec {
+	for _, a := range s.Args {
+		if a.Field == field {
+			return a
+		}
+	}
+	return nil
+}
+
+func (s *MethodSpec) argNames() string {
+	if len(s.Args) == 0 {
+		return "none"
+	}
+	names := make([]string, len(s.Args))
+	for i, a := range s.Args {
+		names[i] = a.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// call runs the handle with the decoded method struct m (a pointer).
+func (b *binding) call(ctx context.Context, m reflect.Value) (reflect.Value, error) {
+	var args [2]reflect.Value
+	args[0] = reflect.ValueOf(&ctx).Elem()
+	n := 1
+	switch {
+	case b.inType == nil:
+	case b.direct:
+		args[1], n = m.Elem(), 2
+	default:
+		in := reflect.New(b.inType).Elem()
+		src := m.Elem()
+		for _, f := range b.fields {
+			v := src.Field(f.arg.index)
+			if f.getter.IsValid() {
+				out := f.getter.Call([]reflect.Value{args[0], v})
+				if err, _ := out[1].Interface().(error); err != nil {
+					return reflect.Value{}, err
+				}
+				v = out[0]
+			}
+			in.Field(f.index).Set(v)
+		}
+		args[1], n = in, 2
+	}
+	out := b.fn.Call(args[:n])
+	errV := out[len(out)-1]
+	if !errV.IsNil() {
+		return reflect.Value{}, errV.Interface().(error)
+	}
+	if !b.reply {
+		return reflect.Value{}, nil
+	}
+	return out[0], nil
+}

@@ -1,0 +1,125 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/tagrpc/tagrpc/protocol"
+)
+
+const requestIDHeader = "X-Request-Id"
+
+// requestIDs are a random per-process prefix and a counter: unique across
+// replicas without a random read per request.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return &requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
+}
+
+func (g *requestIDs) next() string {
+	var buf [32]byte
+	b := append(buf[:0], g.prefix...)
+	return string(strconv.AppendUint(b, g.n.Add(1), 10))
+}
+
+// validRequestID accepts a client's id only when it is short and printable,
+// so it cannot forge log lines.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// statusWriter remembers the status and size of a reply for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	size   int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.size += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush passes flushes through, for streamed replies.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// middleware wraps every request: request id, recovery, 503 while draining,
+// and one log line when it is done.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	ids := newRequestIDs()
+	log := s.opts.logger
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get(requestIDHeader)
+		if !validRequestID(id) {
+			id = ids.next()
+		}
+		w.Header()[requestIDHeader] = []string{id}
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("request panicked", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					protocol.WriteError(sw, r, s.opts.codec, protocol.Internal("An internal error occurred; the server log has the details."))
+				}
+			}
+			if log.Enabled(r.Context(), slog.LevelInfo) {
+				log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+					slog.String("method", r.Method), slog.String("path", r.URL.Path),
+					slog.Int("status", sw.status), slog.Int64("bytes", sw.size),
+					slog.Duration("duration", time.Since(start)), slog.String("request_id", id))
+			}
+		}()
+		select {
+		case <-s.draining:
+			sw.Header().Set("Connection", "close")
+			sw.Header().Set("Retry-After", "1")
+			protocol.WriteError(sw, r, s.opts.codec, protocol.Unavailable("The server is shutting down; retry on another replica or shortly"))
+			return
+		default:
+		}
+		next.ServeHTTP(sw, r)
+	})
+}

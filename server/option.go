@@ -1,0 +1,64 @@
+package server
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/tagrpc/tagrpc/protocol"
+)
+
+// Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	logger            *slog.Logger
+	codec             protocol.ErrorCodec
+	maxBody           int64
+	maxHeaderBytes    int
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	shutdownTimeout   time.Duration
+	getters           []any
+	errs              []error
+}
+
+func defaultOptions() options {
+	return options{
+		logger:            slog.Default(),
+		codec:             protocol.Problem{},
+		maxBody:           protocol.DefaultMaxBody,
+		maxHeaderBytes:    64 << 10,
+		readHeaderTimeout: 10 * time.Second,
+		readTimeout:       60 * time.Second,
+		shutdownTimeout:   15 * time.Second,
+	}
+}
+
+// WithLogger sets where requests and failures are logged (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithErrorCodec sets the wire form of errors outside any group's methods:
+// unknown routes, wrong verbs, methods registered with Handle (default
+// protocol.Problem).
+func WithErrorCodec(c protocol.ErrorCodec) Option { return func(o *options) { o.codec = c } }
+
+// WithMaxBody sets the default largest request body, in bytes; a method's
+// max_body tag overrides it (default 1 MiB).
+func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
+
+// WithMaxHeaderBytes bounds the size of request headers (default 64 KiB).
+func WithMaxHeaderBytes(n int) Option { return func(o *options) { o.maxHeaderBytes = n } }
+
+// WithReadTimeouts bounds reading a request's headers and its whole request
+// (defaults 10s and 60s).
+func WithReadTimeouts(header, whole time.Duration) Option {
+	return func(o *options) { o.readHeaderTimeout, o.readTimeout = header, whole }
+}
+
+// WithShutdownTimeout bounds how long Serve waits for requests in flight
+// once its context is done (default 15s).
+func WithShutdownTimeout(d time.Duration) Option { return func(o *options) { o.shutdownTimeout = d } }
+
+// WithGetter registers a getter, a func(context.Context, From) (To, error),
+// that fills handle fields of type To from arguments of type From.
+func WithGetter(fn any) Option { return func(o *options) { o.getters = append(o.getters, fn) } }
