@@ -114,8 +114,7 @@ func (s *MethodSpec) hasBody() bool {
 // decode reads r's body into the method struct at base. It returns a
 // request-level error (malformed JSON, too large, wrong type), or adds to
 // fields the errors of single arguments.
-func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64, base unsafe.Pointer, fields *[]FieldError) *Error {
-	bv := reflect.New(d.typ)
+func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64, bv reflect.Value, base unsafe.Pointer, fields *[]FieldError) *Error {
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 		if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 			return err
@@ -125,7 +124,7 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 		}
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(bv.Interface()); err != nil && err != io.EOF {
+		if err := dec.Decode(bv.Addr().Interface()); err != nil && err != io.EOF {
 			return jsonError(err, limit, fields)
 		}
 		if dec.More() {
@@ -135,7 +134,6 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 	if len(*fields) > 0 {
 		return nil
 	}
-	bv = bv.Elem()
 	for i, f := range d.fields {
 		a := f.arg
 		src := bv.Field(i)

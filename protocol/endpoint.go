@@ -30,19 +30,25 @@ type EndpointConfig struct {
 	Getters *Getters     // converters for handle fields; may be nil
 	MaxBody int64        // default body limit; 0: DefaultMaxBody
 	Logger  *slog.Logger // where handle failures and panics go; nil: slog.Default()
+
+	// Receiver, when valid, is passed as the handle's first argument: the
+	// handle is then a method expression (reflect.Method.Func), which reflect
+	// calls without the allocation a method value costs.
+	Receiver reflect.Value
 }
 
 // Endpoint serves one method with one handle. Build it with NewEndpoint,
 // which does all the checking and reflection; ServeHTTP only runs the
 // prepared steps.
 type Endpoint struct {
-	spec     *MethodSpec
-	codec    ErrorCodec
-	log      *slog.Logger
-	bind     *binding
-	body     *bodyDecoder
-	maxBody  int64
-	validate bool
+	spec    *MethodSpec
+	codec   ErrorCodec
+	log     *slog.Logger
+	bind    *binding
+	body    *bodyDecoder
+	maxBody int64
+	checks  []argCheck
+	frame   reflect.Type // struct{ M method; B body }: one allocation per request
 
 	path, query, header []*ArgSpec
 	replyHeaders        []string
@@ -65,7 +71,7 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 	if !ok {
 		fn = reflect.ValueOf(handle)
 	}
-	b, err := bind(s, fn, cfg.Getters)
+	b, err := bind(s, fn, cfg.Receiver, cfg.Getters)
 	if err != nil {
 		return nil, fmt.Errorf("protocol: method %s: %w", s.Name, err)
 	}
@@ -82,7 +88,7 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 	if e.maxBody <= 0 {
 		e.maxBody = DefaultMaxBody
 	}
-	e.validate = needsValidation(s.Type, map[reflect.Type]bool{})
+	e.checks = validationPlan(s)
 	for _, name := range s.PathParams {
 		e.path = append(e.path, s.Arg(name))
 	}
@@ -99,6 +105,11 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 		}
 	}
 	e.body = newBodyDecoder(s)
+	frame := []reflect.StructField{{Name: "M", Type: s.Type}}
+	if e.body != nil {
+		frame = append(frame, reflect.StructField{Name: "B", Type: e.body.typ})
+	}
+	e.frame = reflect.StructOf(frame)
 	if s.Envelope {
 		key, _ := json.Marshal(s.EnvelopeKey)
 		e.envelopeOpen = "{" + string(key) + ":"
@@ -125,13 +136,14 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 			e.WriteError(w, r, &Error{Status: http.StatusInternalServerError, Message: internalMessage})
 		}
 	}()
-	m := reflect.New(e.spec.Type)
-	if err := e.decode(w, r, m.UnsafePointer(), pathValues); err != nil {
+	frame := reflect.New(e.frame).Elem()
+	m := frame.Field(0).Addr()
+	if err := e.decode(w, r, frame, pathValues); err != nil {
 		e.WriteError(w, r, err)
 		return
 	}
-	if e.validate {
-		if fields := e.spec.validationErrors(m.Interface()); len(fields) > 0 {
+	if len(e.checks) > 0 {
+		if fields := validateArgs(e.checks, m.UnsafePointer()); len(fields) > 0 {
 			e.WriteError(w, r, Validation(fields...))
 			return
 		}
@@ -152,8 +164,9 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 	e.writeReply(w, r, reply)
 }
 
-// decode fills the method struct at base from the request.
-func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, base unsafe.Pointer, pathValues []string) *Error {
+// decode fills the method struct in frame from the request.
+func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.Value, pathValues []string) *Error {
+	base := frame.Field(0).Addr().UnsafePointer()
 	var fields []FieldError
 	if len(pathValues) != len(e.path) {
 		return Internal("The route gave %d path values for %d parameters", len(pathValues), len(e.path))
@@ -199,7 +212,7 @@ func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, base unsafe.Po
 		}
 	}
 	if e.body != nil {
-		if err := e.body.decode(w, r, e.maxBody, base, &fields); err != nil {
+		if err := e.body.decode(w, r, e.maxBody, frame.Field(1), base, &fields); err != nil {
 			return err
 		}
 		if headerMissing {

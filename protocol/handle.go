@@ -50,8 +50,9 @@ func (g *Getters) lookup(from, to reflect.Type) (reflect.Value, bool) {
 // binding calls one handle; everything it needs is resolved at bind time.
 type binding struct {
 	fn     reflect.Value
-	inType reflect.Type // nil: the handle takes only a context
-	direct bool         // the handle takes the method struct itself
+	recv   reflect.Value // first argument of fn, when fn is a method expression
+	inType reflect.Type  // nil: the handle takes only a context
+	direct bool          // the handle takes the method struct itself
 	fields []fieldBinding
 	reply  bool
 }
@@ -69,12 +70,16 @@ type fieldBinding struct {
 //	func(context.Context, In) error            // a method without a reply body
 //
 // In is the method struct or a struct whose fields name its arguments.
-func bind(s *MethodSpec, fn reflect.Value, getters *Getters) (*binding, error) {
+func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters) (*binding, error) {
 	if fn.Kind() != reflect.Func {
 		return nil, fmt.Errorf("handle is a %s, not a func", fn.Type())
 	}
 	t := fn.Type()
-	b := &binding{fn: fn, reply: s.Reply}
+	b := &binding{fn: fn, recv: recv, reply: s.Reply}
+	if recv.IsValid() {
+		// Check the method's own parameters: those after the receiver.
+		t = methodType{t}
+	}
 	if t.NumIn() < 1 || t.NumIn() > 2 || t.In(0) != contextType {
 		return nil, fmt.Errorf("handle %s must take (context.Context, arguments)", t)
 	}
@@ -155,22 +160,33 @@ func (s *MethodSpec) argNames() string {
 	return strings.Join(names, ", ")
 }
 
+// methodType hides the receiver of a method expression's func type.
+type methodType struct{ reflect.Type }
+
+func (t methodType) NumIn() int            { return t.Type.NumIn() - 1 }
+func (t methodType) In(i int) reflect.Type { return t.Type.In(i + 1) }
+func (t methodType) String() string        { return t.Type.String() }
+
 // call runs the handle with the decoded method struct m (a pointer).
 func (b *binding) call(ctx context.Context, m reflect.Value) (reflect.Value, error) {
-	var args [2]reflect.Value
-	args[0] = reflect.ValueOf(&ctx).Elem()
-	n := 1
+	var buf [3]reflect.Value
+	args := buf[:0]
+	if b.recv.IsValid() {
+		args = append(args, b.recv)
+	}
+	ctxV := reflect.ValueOf(&ctx).Elem()
+	args = append(args, ctxV)
 	switch {
 	case b.inType == nil:
 	case b.direct:
-		args[1], n = m.Elem(), 2
+		args = append(args, m.Elem())
 	default:
 		in := reflect.New(b.inType).Elem()
 		src := m.Elem()
 		for _, f := range b.fields {
 			v := src.Field(f.arg.index)
 			if f.getter.IsValid() {
-				out := f.getter.Call([]reflect.Value{args[0], v})
+				out := f.getter.Call([]reflect.Value{ctxV, v})
 				if err, _ := out[1].Interface().(error); err != nil {
 					return reflect.Value{}, err
 				}
@@ -178,11 +194,10 @@ func (b *binding) call(ctx context.Context, m reflect.Value) (reflect.Value, err
 			}
 			in.Field(f.index).Set(v)
 		}
-		args[1], n = in, 2
+		args = append(args, in)
 	}
-	out := b.fn.Call(args[:n])
-	errV := out[len(out)-1]
-	if !errV.IsNil() {
+	out := b.fn.Call(args)
+	if errV := out[len(out)-1]; !errV.IsNil() {
 		return reflect.Value{}, errV.Interface().(error)
 	}
 	if !b.reply {

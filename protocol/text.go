@@ -111,7 +111,9 @@ func scalarDecoder(t reflect.Type) (func(unsafe.Pointer, string) error, bool) {
 		what := "not a valid " + t.Name()
 		return func(p unsafe.Pointer, s string) error {
 			u := reflect.NewAt(t, p).Interface().(encoding.TextUnmarshaler)
-			if err := u.UnmarshalText([]byte(s)); err != nil {
+			// UnmarshalText must copy what it keeps, so the string's bytes are
+			// lent to it rather than copied for every request.
+			if err := u.UnmarshalText(unsafe.Slice(unsafe.StringData(s), len(s))); err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}
 			return nil

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/tagrpc/tagrpc/protocol"
 )
@@ -29,10 +30,12 @@ func newRequestIDs() *requestIDs {
 	return &requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
 }
 
-func (g *requestIDs) next() string {
-	var buf [32]byte
+// next writes a new id into buf and returns it; the string shares buf's
+// memory, which must not change afterwards.
+func (g *requestIDs) next(buf *[40]byte) string {
 	b := append(buf[:0], g.prefix...)
-	return string(strconv.AppendUint(b, g.n.Add(1), 10))
+	b = strconv.AppendUint(b, g.n.Add(1), 10)
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // validRequestID accepts a client's id only when it is short and printable,
@@ -54,6 +57,11 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	size   int64
+
+	// Storage for the request id and its header value, so that a request
+	// costs the middleware one allocation.
+	idBuf [40]byte
+	idVal [1]string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -89,12 +97,13 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	log := s.opts.logger
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
 		id := r.Header.Get(requestIDHeader)
 		if !validRequestID(id) {
-			id = ids.next()
+			id = ids.next(&sw.idBuf)
 		}
-		w.Header()[requestIDHeader] = []string{id}
-		sw := &statusWriter{ResponseWriter: w}
+		sw.idVal[0] = id
+		w.Header()[requestIDHeader] = sw.idVal[:]
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {

@@ -83,7 +83,7 @@ func (s *Server) Register(handler any, groups ...*protocol.Group) error {
 	for i := 0; i < ht.NumMethod(); i++ {
 		m := ht.Method(i)
 		if m.Type.NumIn() >= 2 && m.Type.In(1) == reflect.TypeFor[context.Context]() {
-			handles[m.Name] = hv.Method(i)
+			handles[m.Name] = m.Func
 		}
 	}
 	for _, g := range groups {
@@ -101,7 +101,7 @@ func (s *Server) Register(handler any, groups ...*protocol.Group) error {
 				return fmt.Errorf("server: group %s: method %s has no handle: %s has no method %s", g.Name, spec.Name, ht, spec.Name)
 			}
 			delete(handles, spec.Name)
-			if err := s.mount(spec, fn, codec); err != nil {
+			if err := s.mount(spec, fn, hv, codec); err != nil {
 				return fmt.Errorf("server: group %s: %w", g.Name, err)
 			}
 		}
@@ -126,12 +126,12 @@ func (s *Server) Handle(decl any, handle any) error {
 	if err != nil {
 		return err
 	}
-	return s.mount(spec, handle, s.opts.codec)
+	return s.mount(spec, handle, reflect.Value{}, s.opts.codec)
 }
 
-func (s *Server) mount(spec *protocol.MethodSpec, handle any, codec protocol.ErrorCodec) error {
+func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, codec protocol.ErrorCodec) error {
 	e, err := protocol.NewEndpoint(spec, handle, protocol.EndpointConfig{
-		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger,
+		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv,
 	})
 	if err != nil {
 		return err
