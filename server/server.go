@@ -53,10 +53,10 @@ func New(opts ...Option) *Server {
 	s.router.HandleMethodNotAllowed = true
 	s.router.HandleOPTIONS = true
 	s.router.NotFound = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		protocol.WriteError(w, r, s.opts.codec, protocol.NotFound("No route serves %s %s", r.Method, r.URL.Path))
+		protocol.WriteError(w, r, s.codecFor(r.URL.Path), protocol.NotFound("No route serves %s %s", r.Method, r.URL.Path))
 	})
 	s.router.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		protocol.WriteError(w, r, s.opts.codec, protocol.Errorf(http.StatusMethodNotAllowed,
+		protocol.WriteError(w, r, s.codecFor(r.URL.Path), protocol.Errorf(http.StatusMethodNotAllowed,
 			"%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, w.Header().Get("Allow")))
 	})
 	s.router.PanicHandler = func(w http.ResponseWriter, r *http.Request, p any) {
@@ -204,6 +204,27 @@ func routesOverlap(a, b string) bool {
 		return pa || pb
 	}
 	return false
+}
+
+// codecFor picks the error codec for a request no method answers: that of
+// the method whose path shares the most leading segments with it, so that
+// a 404 under /api/v1/ speaks the same shape as the methods there.
+func (s *Server) codecFor(path string) protocol.ErrorCodec {
+	codec, best := s.opts.codec, 0
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for _, e := range s.endpoints {
+		n := 0
+		for i, seg := range strings.Split(strings.Trim(e.Spec().URL, "/"), "/") {
+			if i >= len(segs) || (seg != segs[i] && !strings.HasPrefix(seg, "<")) {
+				break
+			}
+			n++
+		}
+		if n > best {
+			codec, best = e.Codec(), n
+		}
+	}
+	return codec
 }
 
 // Specs returns the specs of every registered method, in registration order.

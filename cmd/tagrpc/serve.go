@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tagrpc/tagrpc/data"
+	"github.com/tagrpc/tagrpc/handlers"
+	"github.com/tagrpc/tagrpc/server"
+)
+
+func newServeCmd() *cobra.Command {
+	var (
+		addr     string
+		dsn      string
+		shutdown time.Duration
+		debug    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the reference server",
+		Long: `Run the reference server: the Inmanta project, environment and settings API.
+
+The database is a SQLite file by default, created and migrated on first
+start; a postgres:// DSN selects PostgreSQL. SIGINT or SIGTERM stops the
+server gracefully: requests in flight finish, then the database is closed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			level := slog.LevelInfo
+			if debug {
+				level = slog.LevelDebug
+			}
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, log, addr, dsn, shutdown)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", envOr("TAGRPC_ADDR", "127.0.0.1:8080"), "address to listen on (env TAGRPC_ADDR)")
+	f.StringVar(&dsn, "db", envOr("TAGRPC_DB", "tagrpc.db"), "SQLite file or postgres:// DSN (env TAGRPC_DB)")
+	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
+	f.BoolVar(&debug, "debug", false, "log at debug level")
+	return cmd
+}
+
+func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown time.Duration) error {
+	db, err := data.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	srv, err := handlers.NewServer(db, server.WithLogger(log), server.WithShutdownTimeout(shutdown))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	log.Info("tagrpc serving", "url", "http://"+ln.Addr().String(), "db", redact(dsn), "auth", "off (no token is checked)")
+	err = srv.Serve(ctx, ln)
+	log.Info("tagrpc stopped")
+	return err
+}
+
+// redact hides a password in a DSN before it is logged.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

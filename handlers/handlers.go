@@ -1,0 +1,69 @@
+// Package handlers implements the reference server's methods (package
+// methods) on top of its storage (package data).
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/tagrpc/tagrpc/data"
+	"github.com/tagrpc/tagrpc/methods"
+	"github.com/tagrpc/tagrpc/protocol"
+	"github.com/tagrpc/tagrpc/server"
+)
+
+// NewServer returns a server with every API group of the reference server
+// registered on db. The binary and the tests both build the server here,
+// so the tests exercise exactly what is served.
+func NewServer(db *data.DB, opts ...server.Option) (*server.Server, error) {
+	opts = append(opts, server.WithGetter(EnvironmentGetter(db)))
+	srv := server.New(opts...)
+	if err := srv.Register(NewInmanta(db), methods.InmantaV1, methods.InmantaV2); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// EnvironmentGetter loads the environment an id names, for handles that
+// ask for a data.Environment where the method takes an environment id
+// (Inmanta's convert_environment getter).
+func EnvironmentGetter(db *data.DB) func(context.Context, uuid.UUID) (data.Environment, error) {
+	return func(ctx context.Context, id uuid.UUID) (data.Environment, error) {
+		env, err := db.GetEnvironment(ctx, id)
+		if errors.Is(err, data.ErrNotFound) {
+			return env, protocol.NotFound("The given environment id does not exist!")
+		}
+		if err != nil {
+			return env, fmt.Errorf("load environment %s: %w", id, err)
+		}
+		return env, nil
+	}
+}
+
+// storeError turns a storage error into the error to answer with: a
+// missing row is a 404 with notFound as its message, a conflict a 409 with
+// the storage's message; anything else is an internal error.
+func storeError(err error, notFound string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, data.ErrNotFound):
+		return protocol.NotFound("%s", notFound).Wrap(err)
+	case errors.Is(err, data.ErrConflict):
+		return protocol.Conflict("%s", conflictMessage(err)).Wrap(err)
+	}
+	return err
+}
+
+// conflictMessage is what the storage said of a conflict, without the
+// sentinel's own text.
+func conflictMessage(err error) string {
+	var ce *data.ConflictError
+	if errors.As(err, &ce) {
+		return ce.Msg
+	}
+	return err.Error()
+}
