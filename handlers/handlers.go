@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tagrpc/tagrpc/data"
+	_ "github.com/tagrpc/tagrpc/docs" // the declarations' doc comments, for /openapi.json
 	"github.com/tagrpc/tagrpc/methods"
 	"github.com/tagrpc/tagrpc/protocol"
 	"github.com/tagrpc/tagrpc/server"
@@ -19,6 +20,7 @@ import (
 // registered on db. The binary and the tests both build the server here,
 // so the tests exercise exactly what is served.
 func NewServer(db *data.DB, opts ...server.Option) (*server.Server, error) {
+	opts = append([]server.Option{server.WithInfo(methods.Info)}, opts...)
 	opts = append(opts, server.WithGetter(EnvironmentGetter(db)))
 	srv := server.New(opts...)
 	if err := srv.Register(NewInmanta(db), methods.InmantaV1, methods.InmantaV2); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -19,8 +20,9 @@ import (
 
 // api talks to a reference server on loopback, backed by a real database.
 type api struct {
-	t    *testing.T
-	base string
+	t       *testing.T
+	base    string
+	checked *atomic.Int64 // answers checked against the OpenAPI document
 }
 
 func start(t *testing.T, db *data.DB) *api {
@@ -29,9 +31,10 @@ func start(t *testing.T, db *data.DB) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	v := newValidating(t, srv, func(msg string) { t.Error(msg) })
+	ts := httptest.NewServer(v)
 	t.Cleanup(ts.Close)
-	return &api{t: t, base: ts.URL}
+	return &api{t: t, base: ts.URL, checked: v.checked}
 }
 
 type answer struct {
@@ -220,6 +223,9 @@ func TestInmantaV1(t *testing.T) {
 		a.ok("DELETE", "/api/v1/project/"+pid, "")
 		a.fails(404, "The project with given id does not exist.", "GET", "/api/v1/project/"+pid, "")
 		a.fails(404, "does not exist", "DELETE", "/api/v1/project/"+pid, "")
+		if n := a.checked.Load(); n < 35 {
+			t.Errorf("only %d answers were checked against the OpenAPI document", n)
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package methods
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/tagrpc/tagrpc/protocol"
@@ -27,25 +28,31 @@ var inmantaPrefixes = map[int]string{
 	http.StatusServiceUnavailable:  "Server is shutting down",
 }
 
-type inmantaBody struct {
-	Message      string          `json:"message"`
-	ErrorDetails *inmantaDetails `json:"error_details,omitempty"`
+// InmantaError is the wire form of InmantaErrors.
+type InmantaError struct {
+	Message      string               `json:"message"`
+	ErrorDetails *InmantaErrorDetails `json:"error_details,omitempty"`
 }
 
-type inmantaDetails struct {
-	ValidationErrors []inmantaValidation `json:"validation_errors,omitempty"`
-	Name             string              `json:"name,omitempty"`
-	Suggestions      []string            `json:"suggestions,omitempty"`
-	Details          map[string]any      `json:"details,omitempty"`
+// InmantaErrorDetails are the details of an InmantaError.
+type InmantaErrorDetails struct {
+	ValidationErrors []InmantaValidationError `json:"validation_errors,omitempty"`
+	Name             string                   `json:"name,omitempty"`
+	Suggestions      []string                 `json:"suggestions,omitempty"`
+	Details          map[string]any           `json:"details,omitempty"`
 }
 
-// inmantaValidation is one entry of pydantic's error list, as Inmanta sends it.
-type inmantaValidation struct {
+// InmantaValidationError is one entry of pydantic's error list, as
+// Inmanta sends it.
+type InmantaValidationError struct {
 	Loc   []string `json:"loc"`
 	Msg   string   `json:"msg"`
 	Type  string   `json:"type"`
 	Input any      `json:"input,omitempty"`
 }
+
+// BodyType implements protocol.BodyTyper, for the OpenAPI document.
+func (InmantaErrors) BodyType() reflect.Type { return reflect.TypeFor[InmantaError]() }
 
 // ContentType implements protocol.ErrorCodec.
 func (InmantaErrors) ContentType() string { return "application/json" }
@@ -60,15 +67,15 @@ func (InmantaErrors) Encode(e *protocol.Error) []byte {
 			msg = prefix + ": " + msg
 		}
 	}
-	body := inmantaBody{Message: msg}
+	body := InmantaError{Message: msg}
 	if len(e.Fields) > 0 || e.Name != "" || len(e.Details) > 0 {
-		d := &inmantaDetails{Name: e.Name, Suggestions: e.Suggestions, Details: e.Details}
+		d := &InmantaErrorDetails{Name: e.Name, Suggestions: e.Suggestions, Details: e.Details}
 		for _, f := range e.Fields {
 			typ := "value_error"
 			if f.Message == "required" {
 				typ = "missing"
 			}
-			d.ValidationErrors = append(d.ValidationErrors, inmantaValidation{
+			d.ValidationErrors = append(d.ValidationErrors, InmantaValidationError{
 				Loc: strings.Split(f.Location, "."), Msg: f.Message, Type: typ, Input: f.Value,
 			})
 		}
@@ -76,14 +83,14 @@ func (InmantaErrors) Encode(e *protocol.Error) []byte {
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
-		b, _ = json.Marshal(inmantaBody{Message: msg})
+		b, _ = json.Marshal(InmantaError{Message: msg})
 	}
 	return b
 }
 
 // Decode implements protocol.ErrorCodec.
 func (InmantaErrors) Decode(status int, data []byte) *protocol.Error {
-	var body inmantaBody
+	var body InmantaError
 	if err := json.Unmarshal(data, &body); err != nil || body.Message == "" {
 		msg := strings.TrimSpace(string(data))
 		if msg == "" {

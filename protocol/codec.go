@@ -23,7 +23,9 @@ type ErrorCodec interface {
 // named error's name and suggestions as extension members.
 type Problem struct{}
 
-type problemBody struct {
+// ProblemDetails is the wire form of Problem: RFC 9457 problem details
+// with tagrpc's extension members.
+type ProblemDetails struct {
 	Type        string         `json:"type,omitempty"`
 	Title       string         `json:"title"`
 	Status      int            `json:"status"`
@@ -39,20 +41,20 @@ func (Problem) ContentType() string { return "application/problem+json" }
 
 // Encode implements ErrorCodec.
 func (Problem) Encode(e *Error) []byte {
-	b, err := json.Marshal(problemBody{
+	b, err := json.Marshal(ProblemDetails{
 		Title: http.StatusText(e.Status), Status: e.Status, Detail: e.Message,
 		Name: e.Name, Suggestions: e.Suggestions, Errors: e.Fields, Details: e.Details,
 	})
 	if err != nil {
 		// Details held something JSON cannot carry; drop it rather than the error.
-		b, _ = json.Marshal(problemBody{Title: http.StatusText(e.Status), Status: e.Status, Detail: e.Message})
+		b, _ = json.Marshal(ProblemDetails{Title: http.StatusText(e.Status), Status: e.Status, Detail: e.Message})
 	}
 	return b
 }
 
 // Decode implements ErrorCodec.
 func (Problem) Decode(status int, body []byte) *Error {
-	var p problemBody
+	var p ProblemDetails
 	if err := json.Unmarshal(body, &p); err != nil || (p.Detail == "" && p.Title == "") {
 		return &Error{Status: status, Message: fallbackMessage(status, body)}
 	}

@@ -460,3 +460,10 @@ func parseSize(v string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// FieldIndex is the index of the argument's field in the declaration
+// struct, for code that reads or fills declarations (the client).
+func (a *ArgSpec) FieldIndex() int { return a.index }
+
+// HasDefault reports whether the argument has a default: tag.
+func (a *ArgSpec) HasDefault() bool { return a.hasDefault }

@@ -20,6 +20,8 @@ type options struct {
 	shutdownTimeout   time.Duration
 	getters           []any
 	errs              []error
+	info              protocol.Info
+	docs              bool
 }
 
 func defaultOptions() options {
@@ -31,6 +33,8 @@ func defaultOptions() options {
 		readHeaderTimeout: 10 * time.Second,
 		readTimeout:       60 * time.Second,
 		shutdownTimeout:   15 * time.Second,
+		info:              protocol.Info{Title: "API", Version: "1"},
+		docs:              true,
 	}
 }
 
@@ -62,3 +66,9 @@ func WithShutdownTimeout(d time.Duration) Option { return func(o *options) { o.s
 // WithGetter registers a getter, a func(context.Context, From) (To, error),
 // that fills handle fields of type To from arguments of type From.
 func WithGetter(fn any) Option { return func(o *options) { o.getters = append(o.getters, fn) } }
+
+// WithInfo sets the title, version and description of the OpenAPI document.
+func WithInfo(info protocol.Info) Option { return func(o *options) { o.info = info } }
+
+// WithoutDocs serves no /docs, /openapi.json or /openapi-3.0.json.
+func WithoutDocs() Option { return func(o *options) { o.docs = false } }

@@ -30,6 +30,10 @@ type Server struct {
 	handler   http.Handler
 	getters   protocol.Getters
 	draining  chan struct{}
+
+	groups []*protocol.Group // registered, for the OpenAPI document
+	loose  protocol.Group    // methods registered one by one with Handle
+	docs   docCache
 }
 
 type route struct {
@@ -63,6 +67,10 @@ func New(opts ...Option) *Server {
 		s.opts.logger.Error("request panicked", "path", r.URL.Path, "request_id", w.Header().Get(requestIDHeader), "panic", fmt.Sprint(p))
 		protocol.WriteError(w, r, s.opts.codec, protocol.Internal("An internal error occurred; the server log has the details."))
 	}
+	s.loose = protocol.Group{Name: "default", Codec: s.opts.codec}
+	if s.opts.docs {
+		s.addDocRoutes()
+	}
 	s.handler = s.middleware(s.router)
 	return s
 }
@@ -91,6 +99,7 @@ func (s *Server) Register(handler any, groups ...*protocol.Group) error {
 		if err != nil {
 			return err
 		}
+		s.groups = append(s.groups, g)
 		codec := g.Codec
 		if codec == nil {
 			codec = s.opts.codec
@@ -126,7 +135,11 @@ func (s *Server) Handle(decl any, handle any) error {
 	if err != nil {
 		return err
 	}
-	return s.mount(spec, handle, reflect.Value{}, s.opts.codec)
+	if err := s.mount(spec, handle, reflect.Value{}, s.opts.codec); err != nil {
+		return err
+	}
+	s.loose.Methods = append(s.loose.Methods, decl)
+	return nil
 }
 
 func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, codec protocol.ErrorCodec) error {
@@ -147,6 +160,7 @@ func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value
 		}
 	}
 	s.endpoints = append(s.endpoints, e)
+	s.docs.reset()
 	return nil
 }
 

@@ -1,0 +1,264 @@
+// Package client calls the reference server's methods over HTTP. The typed
+// methods of Client are generated from the declarations in package methods
+// (zz_generated.go); this file is the transport they share.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tagrpc/tagrpc/protocol"
+)
+
+// Client calls a tagrpc server. It is safe for concurrent use.
+type Client struct {
+	base      string
+	hc        *http.Client
+	token     string
+	userAgent string
+	header    http.Header
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the *http.Client requests go through (default
+// http.DefaultClient).
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// WithBearerToken sends token as "Authorization: Bearer <token>".
+func WithBearerToken(token string) Option { return func(c *Client) { c.token = token } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+
+// WithHeader adds a header to every request.
+func WithHeader(name, value string) Option {
+	return func(c *Client) { c.header.Add(name, value) }
+}
+
+// New returns a client of the server at baseURL, e.g. http://127.0.0.1:8080.
+func New(baseURL string, opts ...Option) *Client {
+	c := &Client{base: strings.TrimSuffix(baseURL, "/"), hc: http.DefaultClient, userAgent: "tagrpc-client", header: http.Header{}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// method is what a generated method needs to call its declaration: read
+// once, when the package is initialised.
+type method struct {
+	spec     *protocol.MethodSpec
+	codec    protocol.ErrorCodec
+	envelope reflect.Type // struct{ D *Reply `json:"<key>"` } for enveloped replies
+}
+
+func newMethod(decl any, codec protocol.ErrorCodec) *method {
+	spec, err := protocol.Describe(decl)
+	if err != nil {
+		panic(err) // the declarations are checked by their own tests; this cannot happen
+	}
+	if codec == nil {
+		codec = protocol.Problem{}
+	}
+	m := &method{spec: spec, codec: codec}
+	if spec.Reply && spec.Envelope {
+		m.envelope = reflect.StructOf([]reflect.StructField{{
+			Name: "D", Type: reflect.PointerTo(spec.ReplyType), Tag: reflect.StructTag(`json:"` + spec.EnvelopeKey + `"`),
+		}})
+	}
+	return m
+}
+
+// maxErrorBody bounds how much of an error reply is read.
+const maxErrorBody = 1 << 20
+
+// call sends the declaration in (a pointer to the method struct) and
+// decodes the reply into out (a pointer, or nil for no reply body).
+func (c *Client) call(ctx context.Context, m *method, in, out any) error {
+	req, err := c.request(ctx, m, reflect.ValueOf(in).Elem())
+	if err != nil {
+		return err
+	}
+	if t := m.spec.Timeout; t > 0 {
+		// The server answers 504 at the method's timeout; wait a little
+		// longer for that answer rather than give up first.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t+2*time.Second)
+		defer cancel()
+		req = req.WithContext(ctx)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", m.spec.Name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return m.codec.Decode(resp.StatusCode, body)
+	}
+	if out == nil || !m.spec.Reply || req.Method == http.MethodHead {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	target := out
+	if m.envelope != nil {
+		env := reflect.New(m.envelope)
+		env.Elem().Field(0).Set(reflect.ValueOf(out))
+		target = env.Interface()
+	}
+	if err := json.NewDecoder(resp.Body).Decode(target); err != nil {
+		return fmt.Errorf("%s: decode the reply: %w", m.spec.Name, err)
+	}
+	return nil
+}
+
+// request builds the HTTP request for a call: path parameters, query,
+// headers and JSON body, each where the declaration puts it.
+func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*http.Request, error) {
+	s := m.spec
+	path := s.URL
+	query := url.Values{}
+	header := http.Header{}
+	var body map[string]any
+	for _, a := range s.Args {
+		v := in.Field(a.FieldIndex())
+		if a.In == protocol.InPath {
+			text, err := formatText(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: argument %s: %w", s.Name, a.Name, err)
+			}
+			path = strings.Replace(path, "<"+a.Name+">", url.PathEscape(text), 1)
+			continue
+		}
+		if v.IsZero() && (!a.Required || a.HasDefault()) {
+			continue // absent: the server applies the default
+		}
+		switch a.In {
+		case protocol.InQuery:
+			if err := addQuery(query, a.Name, v); err != nil {
+				return nil, fmt.Errorf("%s: argument %s: %w", s.Name, a.Name, err)
+			}
+		case protocol.InHeader:
+			text, err := formatText(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: argument %s: %w", s.Name, a.Name, err)
+			}
+			header.Set(a.Header, text)
+		case protocol.InBody:
+			if body == nil {
+				body = map[string]any{}
+			}
+			body[a.Name] = v.Interface()
+		}
+	}
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: encode the body: %w", s.Name, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, s.Operation, u, rd)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	for k, vs := range c.header {
+		req.Header[k] = vs
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	return req, nil
+}
+
+// addQuery writes a query argument: scalars once, slices repeated, maps in
+// Inmanta's name.key=value form.
+func addQuery(q url.Values, name string, v reflect.Value) error {
+	switch v.Kind() {
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			text, err := formatText(v.Index(i))
+			if err != nil {
+				return err
+			}
+			q.Add(name, text)
+		}
+		return nil
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			key := name + "." + iter.Key().String()
+			if iter.Value().Kind() == reflect.Slice {
+				for i := 0; i < iter.Value().Len(); i++ {
+					q.Add(key, iter.Value().Index(i).String())
+				}
+			} else {
+				q.Add(key, iter.Value().String())
+			}
+		}
+		return nil
+	}
+	text, err := formatText(v)
+	if err != nil {
+		return err
+	}
+	q.Set(name, text)
+	return nil
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// formatText writes a scalar as the server reads it from text.
+func formatText(v reflect.Value) (string, error) {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return "", nil
+		}
+		v = v.Elem()
+	}
+	if v.Type() == timeType {
+		return v.Interface().(time.Time).Format(time.RFC3339Nano), nil
+	}
+	if m, ok := v.Interface().(encoding.TextMarshaler); ok {
+		b, err := m.MarshalText()
+		return string(b), err
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return v.String(), nil
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool()), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(v.Uint(), 10), nil
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'g', -1, v.Type().Bits()), nil
+	}
+	return "", fmt.Errorf("a %s cannot be sent as text", v.Type())
+}
