@@ -129,9 +129,11 @@ func (c *Client) call(ctx context.Context, m *method, in, out any) error {
 func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*http.Request, error) {
 	s := m.spec
 	path := s.URL
-	query := url.Values{}
-	header := http.Header{}
-	var body map[string]any
+	var (
+		query  url.Values
+		header []string // name, value pairs
+		body   map[string]any
+	)
 	for _, a := range s.Args {
 		v := in.Field(a.FieldIndex())
 		if a.In == protocol.InPath {
@@ -147,6 +149,9 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 		}
 		switch a.In {
 		case protocol.InQuery:
+			if query == nil {
+				query = url.Values{}
+			}
 			if err := addQuery(query, a.Name, v); err != nil {
 				return nil, fmt.Errorf("%s: argument %s: %w", s.Name, a.Name, err)
 			}
@@ -155,7 +160,7 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 			if err != nil {
 				return nil, fmt.Errorf("%s: argument %s: %w", s.Name, a.Name, err)
 			}
-			header.Set(a.Header, text)
+			header = append(header, a.Header, text)
 		case protocol.InBody:
 			if body == nil {
 				body = map[string]any{}
@@ -182,8 +187,8 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 	for k, vs := range c.header {
 		req.Header[k] = vs
 	}
-	for k, vs := range header {
-		req.Header[k] = vs
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header[header[i]] = []string{header[i+1]}
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
