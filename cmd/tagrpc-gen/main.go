@@ -4,7 +4,9 @@
 //   - docs/zz_docs.go: the Go doc comments of the declarations and their
 //     fields, registered with protocol for the OpenAPI document;
 //   - docs/openapi.json: the OpenAPI 3.1 document, a snapshot;
-//   - client/zz_generated.go: one typed Client method per declaration.
+//   - client/zz_generated.go: one typed Client method per declaration;
+//   - handlers/zz_handles.go: a compile-time check that the handler type
+//     has a handle for every method of the groups it serves.
 package main
 
 import (
@@ -31,14 +33,15 @@ const methodsImport = "github.com/tagrpc/tagrpc/methods"
 
 func main() {
 	root := flag.String("root", ".", "repository root")
+	serves := flag.String("handlers", "Inmanta=InmantaV1,InmantaV2", "which handler type in package handlers serves which groups: Type=Group,Group;Type=…")
 	flag.Parse()
-	if err := run(*root); err != nil {
+	if err := run(*root, *serves); err != nil {
 		fmt.Fprintln(os.Stderr, "tagrpc-gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(root string) error {
+func run(root, serves string) error {
 	docs, err := docComments(filepath.Join(root, "methods"), methodsImport)
 	if err != nil {
 		return err
@@ -63,7 +66,51 @@ func run(root string) error {
 	if err != nil {
 		return err
 	}
-	return write(filepath.Join(root, "client", "zz_generated.go"), client, true)
+	if err := write(filepath.Join(root, "client", "zz_generated.go"), client, true); err != nil {
+		return err
+	}
+	check, err := handlesFile(serves)
+	if err != nil {
+		return err
+	}
+	return write(filepath.Join(root, "handlers", "zz_handles.go"), check, true)
+}
+
+// handlesFile lists every handle as a method expression of the handler
+// type serving its group: a missing handle fails to compile. The handle's
+// signature is not pinned here, since a handle may remap its arguments or
+// have them converted by getters; registration checks it.
+func handlesFile(serves string) ([]byte, error) {
+	groups := map[string]*protocol.Group{}
+	for i, g := range methods.Groups {
+		groups[groupVarName(i)] = g
+	}
+	var b bytes.Buffer
+	b.WriteString(header + "package handlers\n\n")
+	b.WriteString("// Every method has a handle: a missing one is a compile error here.\n")
+	b.WriteString("// Signatures are checked at registration, where remapped arguments and\n// getters are known.\nvar (\n")
+	for _, entry := range strings.Split(serves, ";") {
+		typ, list, ok := strings.Cut(entry, "=")
+		if !ok {
+			return nil, fmt.Errorf("-handlers entry %q is not Type=Group,Group", entry)
+		}
+		for _, name := range strings.Split(list, ",") {
+			g, ok := groups[name]
+			if !ok {
+				return nil, fmt.Errorf("-handlers names group %s, which methods.Groups does not hold", name)
+			}
+			specs, err := g.Specs()
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(&b, "\t// methods.%s\n", name)
+			for _, s := range specs {
+				fmt.Fprintf(&b, "\t_ = (*%s).%s\n", typ, s.Name)
+			}
+		}
+	}
+	b.WriteString(")\n")
+	return b.Bytes(), nil
 }
 
 func write(path string, b []byte, gofmt bool) error {
