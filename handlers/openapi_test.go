@@ -55,6 +55,12 @@ func TestOpenAPIDocuments(t *testing.T) {
 					if len(op.Parameters)+len(s.Args) > 0 && op.Responses.Default() == nil {
 						t.Errorf("%s: no error response", s.Name)
 					}
+					ok := op.Responses.Status(s.Status)
+					if ok == nil {
+						t.Errorf("%s: no %d response", s.Name, s.Status)
+					} else if hasBody := ok.Value.Content.Get("application/json") != nil; hasBody != s.Reply {
+						t.Errorf("%s: success response has a body: %v, want %v", s.Name, hasBody, s.Reply)
+					}
 					if op.Summary == "" {
 						t.Errorf("%s: no summary from its doc comment", s.Name)
 					}

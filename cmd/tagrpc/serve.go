@@ -67,7 +67,8 @@ func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown tim
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	log.Info("tagrpc serving", "url", "http://"+ln.Addr().String(), "db", redact(dsn), "auth", "off (no token is checked)")
+	url := "http://" + ln.Addr().String()
+	log.Info("tagrpc serving", "url", url, "docs", url+"/docs", "db", redact(dsn), "auth", "off (no token is checked)")
 	err = srv.Serve(ctx, ln)
 	log.Info("tagrpc stopped")
 	return err
