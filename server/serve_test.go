@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -74,6 +75,7 @@ type (
 		protocol.Method[protocol.NoReply] `path:"/boom" operation:"GET"`
 
 		Panic bool `json:"panic" default:"false"`
+		Fail  bool `json:"fail" default:"false"`
 	}
 )
 
@@ -91,6 +93,9 @@ func (kinds) Slow(ctx context.Context, in Slow) error {
 func (kinds) Boom(_ context.Context, in Boom) error {
 	if in.Panic {
 		panic("boom")
+	}
+	if in.Fail {
+		return errors.New("connect to db.internal:5432: password authentication failed")
 	}
 	return nil
 }
@@ -300,6 +305,23 @@ func TestPanicLeavesServerServing(t *testing.T) {
 	}
 	if r := call(t, "GET", url+"/api/v1/boom", ""); r.status != 200 {
 		t.Fatalf("after a panic: status %d, want 200", r.status)
+	}
+}
+
+func TestPlainErrorsRevealNothing(t *testing.T) {
+	var logged bytes.Buffer
+	s := server.New(server.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	if err := s.Register(kinds{}, kindsGroup); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	r := call(t, "GET", ts.URL+"/api/v1/boom?fail=true", "", "X-Request-Id", "req-42")
+	if r.status != 500 || bytes.Contains(r.body, []byte("db.internal")) || bytes.Contains(r.body, []byte("password")) {
+		t.Fatalf("status %d, body %s: want a 500 that reveals nothing", r.status, r.body)
+	}
+	if log := logged.String(); !strings.Contains(log, "password authentication failed") || !strings.Contains(log, "req-42") {
+		t.Errorf("the cause is not logged with the request id:\n%s", log)
 	}
 }
 
