@@ -162,27 +162,13 @@ func (d SettingDefinition) Normalize(raw json.RawMessage) (json.RawMessage, erro
 			out = b
 		}
 	case SettingInt:
-		var s string
-		switch x := v.(type) {
-		case json.Number:
-			s = x.String()
-		case string:
-			s = x
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
+		n, err := strconv.ParseInt(numberText(v), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%s takes an integer, not %s", d.Name, raw)
 		}
 		out = n
 	case SettingPositiveFloat:
-		var s string
-		switch x := v.(type) {
-		case json.Number:
-			s = x.String()
-		case string:
-			s = x
-		}
-		f, err := strconv.ParseFloat(s, 64)
+		f, err := strconv.ParseFloat(numberText(v), 64)
 		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 			return nil, fmt.Errorf("%s takes a positive number, not %s", d.Name, raw)
 		}
@@ -206,4 +192,15 @@ func (d SettingDefinition) Normalize(raw json.RawMessage) (json.RawMessage, erro
 		return nil, fmt.Errorf("%s takes a value of type %s, not %s", d.Name, d.Type, raw)
 	}
 	return json.Marshal(out)
+}
+
+// numberText is a JSON number, or a string holding one, as text.
+func numberText(v any) string {
+	switch x := v.(type) {
+	case json.Number:
+		return x.String()
+	case string:
+		return x
+	}
+	return ""
 }
