@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tagrpc/tagrpc/protocol"
 )
@@ -27,6 +28,8 @@ type Client struct {
 	token     string
 	userAgent string
 	header    http.Header
+
+	userAgentValue []string
 }
 
 // Option configures a Client.
@@ -53,6 +56,7 @@ func New(baseURL string, opts ...Option) *Client {
 	for _, o := range opts {
 		o(c)
 	}
+	c.userAgentValue = []string{c.userAgent}
 	return c
 }
 
@@ -62,6 +66,13 @@ type method struct {
 	spec     *protocol.MethodSpec
 	codec    protocol.ErrorCodec
 	envelope reflect.Type // struct{ D *Reply `json:"<key>"` } for enveloped replies
+	path     []pathPart   // the URL, split at its parameters
+}
+
+// pathPart is a literal piece of a URL or, when arg is set, a parameter.
+type pathPart struct {
+	literal string
+	arg     *protocol.ArgSpec
 }
 
 func newMethod(decl any, codec protocol.ErrorCodec) *method {
@@ -73,6 +84,13 @@ func newMethod(decl any, codec protocol.ErrorCodec) *method {
 		codec = protocol.Problem{}
 	}
 	m := &method{spec: spec, codec: codec}
+	rest := spec.URL
+	for _, name := range spec.PathParams {
+		before, after, _ := strings.Cut(rest, "<"+name+">")
+		m.path = append(m.path, pathPart{literal: before}, pathPart{arg: spec.Arg(name)})
+		rest = after
+	}
+	m.path = append(m.path, pathPart{literal: rest})
 	if spec.Reply && spec.Envelope {
 		m.envelope = reflect.StructOf([]reflect.StructField{{
 			Name: "D", Type: reflect.PointerTo(spec.ReplyType), Tag: reflect.StructTag(`json:"` + spec.EnvelopeKey + `"`),
@@ -80,6 +98,8 @@ func newMethod(decl any, codec protocol.ErrorCodec) *method {
 	}
 	return m
 }
+
+var jsonValue = []string{"application/json"}
 
 // maxErrorBody bounds how much of an error reply is read.
 const maxErrorBody = 1 << 20
@@ -128,7 +148,20 @@ func (c *Client) call(ctx context.Context, m *method, in, out any) error {
 // headers and JSON body, each where the declaration puts it.
 func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*http.Request, error) {
 	s := m.spec
-	path := s.URL
+	var u strings.Builder
+	u.Grow(len(c.base) + len(s.URL) + 40) // room for a UUID or two
+	u.WriteString(c.base)
+	for _, p := range m.path {
+		if p.arg == nil {
+			u.WriteString(p.literal)
+			continue
+		}
+		text, err := formatText(in.Field(p.arg.FieldIndex()))
+		if err != nil {
+			return nil, fmt.Errorf("%s: argument %s: %w", s.Name, p.arg.Name, err)
+		}
+		u.WriteString(url.PathEscape(text))
+	}
 	var (
 		query  url.Values
 		header []string // name, value pairs
@@ -137,11 +170,6 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 	for _, a := range s.Args {
 		v := in.Field(a.FieldIndex())
 		if a.In == protocol.InPath {
-			text, err := formatText(v)
-			if err != nil {
-				return nil, fmt.Errorf("%s: argument %s: %w", s.Name, a.Name, err)
-			}
-			path = strings.Replace(path, "<"+a.Name+">", url.PathEscape(text), 1)
 			continue
 		}
 		if v.IsZero() && (!a.Required || a.HasDefault()) {
@@ -168,9 +196,9 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 			body[a.Name] = v.Interface()
 		}
 	}
-	u := c.base + path
 	if len(query) > 0 {
-		u += "?" + query.Encode()
+		u.WriteByte('?')
+		u.WriteString(query.Encode())
 	}
 	var rd io.Reader
 	if body != nil {
@@ -180,7 +208,7 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, s.Operation, u, rd)
+	req, err := http.NewRequestWithContext(ctx, s.Operation, u.String(), rd)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
@@ -190,11 +218,12 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header[header[i]] = []string{header[i+1]}
 	}
+	// Shared, read-only values: the transport only reads headers.
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = jsonValue
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
+	req.Header["Accept"] = jsonValue
+	req.Header["User-Agent"] = c.userAgentValue
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
@@ -249,10 +278,15 @@ func formatText(v reflect.Value) (string, error) {
 	if v.Type() == timeType {
 		return v.Interface().(time.Time).Format(time.RFC3339Nano), nil
 	}
+	if v.CanAddr() {
+		v = v.Addr() // a pointer boxes without copying
+	}
 	if m, ok := v.Interface().(encoding.TextMarshaler); ok {
 		b, err := m.MarshalText()
-		return string(b), err
+		// b is the marshaler's own fresh slice: lend it rather than copy it.
+		return unsafe.String(unsafe.SliceData(b), len(b)), err
 	}
+	v = reflect.Indirect(v)
 	switch v.Kind() {
 	case reflect.String:
 		return v.String(), nil
