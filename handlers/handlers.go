@@ -69,3 +69,10 @@ func conflictMessage(err error) string {
 	}
 	return err.Error()
 }
+
+// Auth is the reference server's authentication: authn reads the caller,
+// the client types are Inmanta's, and the environment a token is limited
+// to is checked against the X-Inmanta-tid header.
+func Auth(authn protocol.Authenticator) protocol.Auth {
+	return protocol.Auth{Authenticator: authn, ClientTypes: methods.ClientTypes, EnvironmentHeader: methods.EnvironmentHeader}
+}

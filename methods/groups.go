@@ -12,3 +12,8 @@ var Info = protocol.Info{
 	Description: "Public API designs served wire-compatibly from Go declarations: " +
 		"Inmanta projects, environments and environment settings.",
 }
+
+// ClientTypes are the kinds of client the reference server knows, after
+// Inmanta's: the command line and dashboard (api), agents (agent) and
+// compilers (compiler).
+var ClientTypes = []string{"api", "agent", "compiler"}

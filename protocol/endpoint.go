@@ -31,6 +31,10 @@ type EndpointConfig struct {
 	MaxBody int64        // default body limit; 0: DefaultMaxBody
 	Logger  *slog.Logger // where handle failures and panics go; nil: slog.Default()
 
+	// Auth authenticates callers and checks their client types; nil or
+	// without an Authenticator, every request is let through.
+	Auth *Auth
+
 	// Receiver, when valid, is passed as the handle's first argument: the
 	// handle is then a method expression (reflect.Method.Func), which reflect
 	// calls without the allocation a method value costs.
@@ -49,6 +53,7 @@ type Endpoint struct {
 	maxBody int64
 	checks  []argCheck
 	frame   reflect.Type // struct{ M method; B body }: one allocation per request
+	auth    *Auth
 
 	path, query, header []*ArgSpec
 	replyHeaders        []string
@@ -75,7 +80,10 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 	if err != nil {
 		return nil, fmt.Errorf("protocol: method %s: %w", s.Name, err)
 	}
-	e := &Endpoint{spec: s, bind: b, codec: cfg.Codec, log: cfg.Logger, maxBody: cfg.MaxBody}
+	if err := cfg.Auth.checkClientTypes(s); err != nil {
+		return nil, fmt.Errorf("protocol: method %s: %s", s.Name, err.(*Error).Message)
+	}
+	e := &Endpoint{spec: s, bind: b, codec: cfg.Codec, log: cfg.Logger, maxBody: cfg.MaxBody, auth: cfg.Auth}
 	if e.codec == nil {
 		e.codec = Problem{}
 	}
@@ -136,6 +144,11 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 			e.WriteError(w, r, &Error{Status: http.StatusInternalServerError, Message: internalMessage})
 		}
 	}()
+	caller, aerr := e.authorize(r)
+	if aerr != nil {
+		e.WriteError(w, r, aerr)
+		return
+	}
 	frame := reflect.New(e.frame).Elem()
 	m := frame.Field(0).Addr()
 	if err := e.decode(w, r, frame, pathValues); err != nil {
@@ -153,9 +166,9 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		err   error
 	)
 	if e.spec.Timeout > 0 {
-		reply, err = e.callWithTimeout(r.Context(), m)
+		reply, err = e.callWithTimeout(r.Context(), m, caller)
 	} else {
-		reply, err = e.bind.call(r.Context(), m)
+		reply, err = e.bind.call(r.Context(), m, caller)
 	}
 	if err != nil {
 		e.WriteError(w, r, e.handleError(w, err))
@@ -273,7 +286,7 @@ type result struct {
 
 // callWithTimeout runs the handle with the method's deadline and answers 504
 // when it passes, even if the handle does not watch its context.
-func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value) (reflect.Value, error) {
+func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value, caller *Caller) (reflect.Value, error) {
 	ctx, cancel := context.WithTimeout(parent, e.spec.Timeout)
 	defer cancel()
 	done := make(chan result, 1)
@@ -283,7 +296,7 @@ func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value) (ref
 				done <- result{panic: p, stack: debug.Stack()}
 			}
 		}()
-		reply, err := e.bind.call(ctx, m)
+		reply, err := e.bind.call(ctx, m, caller)
 		done <- result{reply: reply, err: err}
 	}()
 	select {

@@ -61,6 +61,7 @@ type fieldBinding struct {
 	index  int // field of the handle's argument struct
 	arg    *ArgSpec
 	getter reflect.Value // zero: copy the argument as it is
+	caller int           // 1: the field is a Caller, 2: a *Caller; arg is nil
 }
 
 // bind checks fn against the method and prepares the call. Accepted shapes:
@@ -117,6 +118,14 @@ func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters) (*binding, er
 			continue
 		}
 		name, remapped := f.Tag.Lookup("arg")
+		if !remapped && (f.Type == callerType || f.Type == reflect.PointerTo(callerType)) {
+			kind := 1
+			if f.Type.Kind() == reflect.Pointer {
+				kind = 2
+			}
+			b.fields = append(b.fields, fieldBinding{index: i, caller: kind})
+			continue
+		}
 		if !remapped {
 			name = f.Name
 		}
@@ -168,7 +177,7 @@ func (t methodType) In(i int) reflect.Type { return t.Type.In(i + 1) }
 func (t methodType) String() string        { return t.Type.String() }
 
 // call runs the handle with the decoded method struct m (a pointer).
-func (b *binding) call(ctx context.Context, m reflect.Value) (reflect.Value, error) {
+func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (reflect.Value, error) {
 	var buf [3]reflect.Value
 	args := buf[:0]
 	if b.recv.IsValid() {
@@ -184,6 +193,14 @@ func (b *binding) call(ctx context.Context, m reflect.Value) (reflect.Value, err
 		in := reflect.New(b.inType).Elem()
 		src := m.Elem()
 		for _, f := range b.fields {
+			switch f.caller {
+			case 1:
+				in.Field(f.index).Set(reflect.ValueOf(*caller))
+				continue
+			case 2:
+				in.Field(f.index).Set(reflect.ValueOf(caller))
+				continue
+			}
 			v := src.Field(f.arg.index)
 			if f.getter.IsValid() {
 				out := f.getter.Call([]reflect.Value{ctxV, v})

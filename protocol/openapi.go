@@ -39,14 +39,15 @@ type PathItem map[string]*Operation
 
 // Operation is one method.
 type Operation struct {
-	OperationID string               `json:"operationId"`
-	Tags        []string             `json:"tags,omitempty"`
-	Summary     string               `json:"summary,omitempty"`
-	Description string               `json:"description,omitempty"`
-	Parameters  []*Parameter         `json:"parameters,omitempty"`
-	RequestBody *RequestBody         `json:"requestBody,omitempty"`
-	Responses   map[string]*Response `json:"responses"`
-	ClientTypes []string             `json:"x-client-types,omitempty"`
+	OperationID string                `json:"operationId"`
+	Tags        []string              `json:"tags,omitempty"`
+	Summary     string                `json:"summary,omitempty"`
+	Description string                `json:"description,omitempty"`
+	Parameters  []*Parameter          `json:"parameters,omitempty"`
+	RequestBody *RequestBody          `json:"requestBody,omitempty"`
+	Responses   map[string]*Response  `json:"responses"`
+	Security    []map[string][]string `json:"security,omitempty"`
+	ClientTypes []string              `json:"x-client-types,omitempty"`
 }
 
 // Parameter is an argument read from the path, query or headers.
@@ -84,10 +85,23 @@ type HeaderSpec struct {
 	Schema      *Schema `json:"schema"`
 }
 
-// Components holds the shared schemas.
+// Components holds the shared schemas and security schemes.
 type Components struct {
-	Schemas map[string]*Schema `json:"schemas,omitempty"`
+	Schemas         map[string]*Schema         `json:"schemas,omitempty"`
+	SecuritySchemes map[string]*SecurityScheme `json:"securitySchemes,omitempty"`
 }
+
+// SecurityScheme is a way to authenticate.
+type SecurityScheme struct {
+	Type         string `json:"type"`
+	Scheme       string `json:"scheme,omitempty"`
+	BearerFormat string `json:"bearerFormat,omitempty"`
+	Description  string `json:"description,omitempty"`
+}
+
+// bearerScheme is the scheme of methods that enforce authentication: a
+// bearer token, checked when the server runs with authentication on.
+const bearerScheme = "bearer"
 
 // Schema is a JSON Schema, in the subset OpenAPI 3.0 and 3.1 share; the
 // few places they differ (nullability, exclusive bounds) are converted by
@@ -177,6 +191,16 @@ func OpenAPI(info Info, groups ...*Group) (*Document, error) {
 		}
 	}
 	doc.Components.Schemas = g.schemas
+	for _, item := range doc.Paths {
+		for _, op := range *item {
+			if len(op.Security) > 0 {
+				doc.Components.SecuritySchemes = map[string]*SecurityScheme{bearerScheme: {
+					Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+					Description: "A token whose client types include one of the operation's x-client-types; checked when the server runs with authentication on.",
+				}}
+			}
+		}
+	}
 	doc.finish31()
 	return doc, nil
 }
@@ -191,6 +215,9 @@ func (g *schemaGen) operation(s *MethodSpec, group string, codec ErrorCodec) *Op
 	op := &Operation{
 		OperationID: s.Name, Tags: []string{group}, Summary: summary(doc), Description: doc,
 		Responses: map[string]*Response{}, ClientTypes: s.ClientTypes,
+	}
+	if s.EnforceAuth {
+		op.Security = []map[string][]string{{bearerScheme: {}}}
 	}
 	var body *Schema
 	for _, a := range s.Args {

@@ -11,12 +11,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/google/uuid"
 	"github.com/julienschmidt/httprouter"
 
 	"github.com/tagrpc/tagrpc/protocol"
+	"github.com/tagrpc/tagrpc/protocol/jwtauth"
 	"github.com/tagrpc/tagrpc/server"
 )
 
@@ -223,4 +225,74 @@ func BenchmarkModifyProject(b *testing.B) {
 		r.Header.Set("X-Inmanta-tid", tid)
 		return r
 	}, 200)
+}
+
+// BenchmarkAuthOverhead serves GET /api/v1/project/<id> with and without
+// bearer-token authentication, alternating the two within each iteration
+// so the machine's drift weighs on both alike, and reports the ratio.
+func BenchmarkAuthOverhead(b *testing.B) {
+	id := uuid.New()
+	store := &benchStore{projects: map[uuid.UUID]benchProject{
+		id: {ID: id, Name: "proj", Description: "a project", Environments: []uuid.UUID{uuid.New(), uuid.New()}},
+	}}
+	authn, err := jwtauth.New(jwtauth.Config{Secret: []byte("0123456789abcdef0123456789abcdef-bench")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _, err := authn.Issue("bench", []string{"api"}, "", time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	open := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	guarded := server.New(server.WithLogger(slog.New(slog.DiscardHandler)), server.WithAuth(protocol.Auth{Authenticator: authn}))
+	g := &protocol.Group{Name: "bench", Methods: []any{BenchGetProject{}, BenchModifyProject{}}}
+	for _, s := range []*server.Server{open, guarded} {
+		if err := s.Register(benchHandles{store}, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	url := "/api/v1/project/" + id.String()
+	plainReq := func() *http.Request { return httptest.NewRequest(http.MethodGet, url, nil) }
+	authReq := func() *http.Request {
+		r := httptest.NewRequest(http.MethodGet, url, nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		return r
+	}
+	for _, c := range []struct {
+		h   http.Handler
+		req func() *http.Request
+	}{{open, plainReq}, {guarded, authReq}} {
+		rec := httptest.NewRecorder()
+		c.h.ServeHTTP(rec, c.req())
+		if rec.Code != 200 {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+	allocsOpen := testing.AllocsPerRun(200, func() { open.ServeHTTP(httptest.NewRecorder(), plainReq()) })
+	allocsAuth := testing.AllocsPerRun(200, func() { guarded.ServeHTTP(httptest.NewRecorder(), authReq()) })
+	var tOpen, tAuth time.Duration
+	b.ResetTimer()
+	timed := func(h http.Handler, r *http.Request) time.Duration {
+		rec := httptest.NewRecorder()
+		t0 := time.Now()
+		h.ServeHTTP(rec, r)
+		return time.Since(t0)
+	}
+	for i := 0; i < b.N; i++ {
+		// Which goes first alternates: the second of a pair runs warmer.
+		if i%2 == 0 {
+			tOpen += timed(open, plainReq())
+			tAuth += timed(guarded, authReq())
+		} else {
+			tAuth += timed(guarded, authReq())
+			tOpen += timed(open, plainReq())
+		}
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(float64(tAuth.Nanoseconds())/n, "auth-ns/op")
+	b.ReportMetric(float64(tOpen.Nanoseconds())/n, "open-ns/op")
+	b.ReportMetric(allocsAuth, "auth-allocs/op")
+	b.ReportMetric(allocsOpen, "open-allocs/op")
+	b.ReportMetric(float64(tAuth)/float64(tOpen), "ratio")
 }

@@ -22,6 +22,7 @@ type options struct {
 	errs              []error
 	info              protocol.Info
 	docs              bool
+	auth              *protocol.Auth
 }
 
 func defaultOptions() options {
@@ -72,3 +73,7 @@ func WithInfo(info protocol.Info) Option { return func(o *options) { o.info = in
 
 // WithoutDocs serves no /docs, /openapi.json or /openapi-3.0.json.
 func WithoutDocs() Option { return func(o *options) { o.docs = false } }
+
+// WithAuth authenticates callers and enforces each method's client types
+// (see protocol.Auth). Without it, every request is let through.
+func WithAuth(a protocol.Auth) Option { return func(o *options) { o.auth = &a } }

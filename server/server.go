@@ -144,7 +144,7 @@ func (s *Server) Handle(decl any, handle any) error {
 
 func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, codec protocol.ErrorCodec) error {
 	e, err := protocol.NewEndpoint(spec, handle, protocol.EndpointConfig{
-		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv,
+		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv, Auth: s.opts.auth,
 	})
 	if err != nil {
 		return err

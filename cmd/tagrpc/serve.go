@@ -15,6 +15,7 @@ import (
 
 	"github.com/tagrpc/tagrpc/data"
 	"github.com/tagrpc/tagrpc/handlers"
+	"github.com/tagrpc/tagrpc/protocol/jwtauth"
 	"github.com/tagrpc/tagrpc/server"
 )
 
@@ -24,11 +25,17 @@ func newServeCmd() *cobra.Command {
 		dsn      string
 		shutdown time.Duration
 		debug    bool
+		auth     bool
+		secret   secretFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the reference server",
 		Long: `Run the reference server: the Inmanta project, environment and settings API.
+
+Authentication is off by default; --auth requires bearer tokens signed with
+the secret of --jwt-secret-file or TAGRPC_JWT_SECRET ("tagrpc token" issues
+them), and enforces each method's client types.
 
 The database is a SQLite file by default, created and migrated on first
 start; a postgres:// DSN selects PostgreSQL. SIGINT or SIGTERM stops the
@@ -40,9 +47,19 @@ server gracefully: requests in flight finish, then the database is closed.`,
 				level = slog.LevelDebug
 			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			var opts []server.Option
+			authState := "off: no token is checked (--auth turns it on)"
+			if auth {
+				authn, err := secret.authenticator(jwtauth.Config{})
+				if err != nil {
+					return err
+				}
+				opts = append(opts, server.WithAuth(handlers.Auth(authn)))
+				authState = "on: bearer tokens (tagrpc token issues them)"
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, log, addr, dsn, shutdown)
+			return serve(ctx, log, addr, dsn, shutdown, authState, opts...)
 		},
 	}
 	f := cmd.Flags()
@@ -50,16 +67,19 @@ server gracefully: requests in flight finish, then the database is closed.`,
 	f.StringVar(&dsn, "db", envOr("TAGRPC_DB", "tagrpc.db"), "SQLite file or postgres:// DSN (env TAGRPC_DB)")
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
+	f.BoolVar(&auth, "auth", false, "require bearer tokens, as each method's client_types say")
+	secret.register(cmd)
 	return cmd
 }
 
-func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown time.Duration) error {
+func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown time.Duration, authState string, opts ...server.Option) error {
 	db, err := data.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	srv, err := handlers.NewServer(db, server.WithLogger(log), server.WithShutdownTimeout(shutdown))
+	opts = append(opts, server.WithLogger(log), server.WithShutdownTimeout(shutdown))
+	srv, err := handlers.NewServer(db, opts...)
 	if err != nil {
 		return err
 	}
@@ -68,7 +88,7 @@ func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown tim
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	url := "http://" + ln.Addr().String()
-	log.Info("tagrpc serving", "url", url, "docs", url+"/docs", "db", redact(dsn), "auth", "off (no token is checked)")
+	log.Info("tagrpc serving", "url", url, "docs", url+"/docs", "db", redact(dsn), "auth", authState)
 	err = srv.Serve(ctx, ln)
 	log.Info("tagrpc stopped")
 	return err
