@@ -20,7 +20,7 @@ func TestClientSendsTheToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := handlers.NewServer(datatest.SQLite(t), server.WithLogger(slog.New(slog.DiscardHandler)), server.WithAuth(handlers.Auth(authn)))
+	srv, err := handlers.NewServer(datatest.SQLite(t), authn, server.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 
 func newClient(t testing.TB, db *data.DB) *client.Client {
 	t.Helper()
-	srv, err := handlers.NewServer(db, server.WithLogger(slog.New(slog.DiscardHandler)))
+	srv, err := handlers.NewServer(db, nil, server.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,30 +10,34 @@ import (
 
 // The declarations, read once.
 var (
-	mCreateProject     = newMethod(methods.CreateProject{}, methods.InmantaV1.Codec)
-	mModifyProject     = newMethod(methods.ModifyProject{}, methods.InmantaV1.Codec)
-	mDeleteProject     = newMethod(methods.DeleteProject{}, methods.InmantaV1.Codec)
-	mListProjects      = newMethod(methods.ListProjects{}, methods.InmantaV1.Codec)
-	mGetProject        = newMethod(methods.GetProject{}, methods.InmantaV1.Codec)
-	mCreateEnvironment = newMethod(methods.CreateEnvironment{}, methods.InmantaV1.Codec)
-	mModifyEnvironment = newMethod(methods.ModifyEnvironment{}, methods.InmantaV1.Codec)
-	mDeleteEnvironment = newMethod(methods.DeleteEnvironment{}, methods.InmantaV1.Codec)
-	mListEnvironments  = newMethod(methods.ListEnvironments{}, methods.InmantaV1.Codec)
-	mGetEnvironment    = newMethod(methods.GetEnvironment{}, methods.InmantaV1.Codec)
-	mListSettings      = newMethod(methods.ListSettings{}, methods.InmantaV1.Codec)
-	mGetSetting        = newMethod(methods.GetSetting{}, methods.InmantaV1.Codec)
-	mSetSetting        = newMethod(methods.SetSetting{}, methods.InmantaV1.Codec)
-	mDeleteSetting     = newMethod(methods.DeleteSetting{}, methods.InmantaV1.Codec)
-	mProjectCreate     = newMethod(methods.ProjectCreate{}, methods.InmantaV2.Codec)
-	mProjectModify     = newMethod(methods.ProjectModify{}, methods.InmantaV2.Codec)
-	mProjectDelete     = newMethod(methods.ProjectDelete{}, methods.InmantaV2.Codec)
-	mProjectList       = newMethod(methods.ProjectList{}, methods.InmantaV2.Codec)
-	mProjectGet        = newMethod(methods.ProjectGet{}, methods.InmantaV2.Codec)
-	mEnvironmentCreate = newMethod(methods.EnvironmentCreate{}, methods.InmantaV2.Codec)
-	mEnvironmentModify = newMethod(methods.EnvironmentModify{}, methods.InmantaV2.Codec)
-	mEnvironmentDelete = newMethod(methods.EnvironmentDelete{}, methods.InmantaV2.Codec)
-	mEnvironmentList   = newMethod(methods.EnvironmentList{}, methods.InmantaV2.Codec)
-	mEnvironmentGet    = newMethod(methods.EnvironmentGet{}, methods.InmantaV2.Codec)
+	mCreateProject          = newMethod(methods.CreateProject{}, methods.InmantaV1.Codec)
+	mModifyProject          = newMethod(methods.ModifyProject{}, methods.InmantaV1.Codec)
+	mDeleteProject          = newMethod(methods.DeleteProject{}, methods.InmantaV1.Codec)
+	mListProjects           = newMethod(methods.ListProjects{}, methods.InmantaV1.Codec)
+	mGetProject             = newMethod(methods.GetProject{}, methods.InmantaV1.Codec)
+	mCreateEnvironment      = newMethod(methods.CreateEnvironment{}, methods.InmantaV1.Codec)
+	mModifyEnvironment      = newMethod(methods.ModifyEnvironment{}, methods.InmantaV1.Codec)
+	mDeleteEnvironment      = newMethod(methods.DeleteEnvironment{}, methods.InmantaV1.Codec)
+	mListEnvironments       = newMethod(methods.ListEnvironments{}, methods.InmantaV1.Codec)
+	mGetEnvironment         = newMethod(methods.GetEnvironment{}, methods.InmantaV1.Codec)
+	mListSettings           = newMethod(methods.ListSettings{}, methods.InmantaV1.Codec)
+	mGetSetting             = newMethod(methods.GetSetting{}, methods.InmantaV1.Codec)
+	mSetSetting             = newMethod(methods.SetSetting{}, methods.InmantaV1.Codec)
+	mDeleteSetting          = newMethod(methods.DeleteSetting{}, methods.InmantaV1.Codec)
+	mCreateToken            = newMethod(methods.CreateToken{}, methods.InmantaV1.Codec)
+	mProjectCreate          = newMethod(methods.ProjectCreate{}, methods.InmantaV2.Codec)
+	mProjectModify          = newMethod(methods.ProjectModify{}, methods.InmantaV2.Codec)
+	mProjectDelete          = newMethod(methods.ProjectDelete{}, methods.InmantaV2.Codec)
+	mProjectList            = newMethod(methods.ProjectList{}, methods.InmantaV2.Codec)
+	mProjectGet             = newMethod(methods.ProjectGet{}, methods.InmantaV2.Codec)
+	mEnvironmentCreate      = newMethod(methods.EnvironmentCreate{}, methods.InmantaV2.Codec)
+	mEnvironmentModify      = newMethod(methods.EnvironmentModify{}, methods.InmantaV2.Codec)
+	mEnvironmentDelete      = newMethod(methods.EnvironmentDelete{}, methods.InmantaV2.Codec)
+	mEnvironmentList        = newMethod(methods.EnvironmentList{}, methods.InmantaV2.Codec)
+	mEnvironmentGet         = newMethod(methods.EnvironmentGet{}, methods.InmantaV2.Codec)
+	mEnvironmentCreateToken = newMethod(methods.EnvironmentCreateToken{}, methods.InmantaV2.Codec)
+	mEnvironmentTokenList   = newMethod(methods.EnvironmentTokenList{}, methods.InmantaV2.Codec)
+	mEnvironmentTokenRevoke = newMethod(methods.EnvironmentTokenRevoke{}, methods.InmantaV2.Codec)
 )
 
 // CreateProject creates a new project.
@@ -173,6 +177,20 @@ func (c *Client) DeleteSetting(ctx context.Context, in methods.DeleteSetting) er
 	return c.call(ctx, mDeleteSetting, &in, nil)
 }
 
+// CreateToken creates or gets a token for the given client types, limited
+// to the environment of the X-Inmanta-tid header.
+//
+// An idempotent token carries no issue or expiry time, so the same request
+// gives the same token. It fails with Unavailable when the server runs
+// without a token secret.
+//
+// It calls POST /api/v1/environment_auth.
+func (c *Client) CreateToken(ctx context.Context, in methods.CreateToken) (string, error) {
+	var out string
+	err := c.call(ctx, mCreateToken, &in, &out)
+	return out, err
+}
+
 // ProjectCreate creates a new project.
 //
 // It fails with Conflict when a project of that name exists.
@@ -270,4 +288,34 @@ func (c *Client) EnvironmentGet(ctx context.Context, in methods.EnvironmentGet) 
 	var out methods.Environment
 	err := c.call(ctx, mEnvironmentGet, &in, &out)
 	return out, err
+}
+
+// EnvironmentCreateToken creates or gets a token for the given client
+// types, limited to the environment of the X-Inmanta-tid header.
+//
+// It calls POST /api/v2/environment_auth.
+func (c *Client) EnvironmentCreateToken(ctx context.Context, in methods.EnvironmentCreateToken) (string, error) {
+	var out string
+	err := c.call(ctx, mEnvironmentCreateToken, &in, &out)
+	return out, err
+}
+
+// EnvironmentTokenList lists the tokens issued for the environment of the
+// X-Inmanta-tid header, oldest first.
+//
+// It calls GET /api/v2/environment_auth.
+func (c *Client) EnvironmentTokenList(ctx context.Context, in methods.EnvironmentTokenList) ([]methods.Token, error) {
+	var out []methods.Token
+	err := c.call(ctx, mEnvironmentTokenList, &in, &out)
+	return out, err
+}
+
+// EnvironmentTokenRevoke revokes a token of the environment of the
+// X-Inmanta-tid header: every server refuses it from its next request on.
+//
+// It fails with NotFound when the environment issued no token of that id.
+//
+// It calls DELETE /api/v2/environment_auth/<jti>.
+func (c *Client) EnvironmentTokenRevoke(ctx context.Context, in methods.EnvironmentTokenRevoke) error {
+	return c.call(ctx, mEnvironmentTokenRevoke, &in, nil)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -243,4 +244,57 @@ func TestOpenFailsClearly(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "sqlite") {
 		t.Errorf("Open in a missing directory: %v, want an error naming sqlite", err)
 	}
+}
+
+func TestTokens(t *testing.T) {
+	datatest.Each(t, func(t *testing.T, db *data.DB) {
+		ctx := t.Context()
+		p := mustProject(t, db, "p")
+		e := mustEnvironment(t, db, p.ID, "e")
+		now := time.Now().UTC().Truncate(time.Second)
+		tok := data.Token{ID: "jti-1", EnvironmentID: e.ID, ClientTypes: []string{"api", "agent"}, Subject: "s", IssuedAt: now}
+		if err := db.RecordToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RecordToken(ctx, tok); err != nil {
+			t.Errorf("recording an idempotent token again: %v", err)
+		}
+		if err := db.RecordToken(ctx, data.Token{ID: "jti-x", EnvironmentID: uuid.New(), ClientTypes: []string{"api"}, IssuedAt: now}); !errors.Is(err, data.ErrNotFound) {
+			t.Errorf("token for a missing environment: %v", err)
+		}
+		got, err := db.Token(ctx, "jti-1")
+		if err != nil || got.Subject != "s" || len(got.ClientTypes) != 2 || !got.IssuedAt.Equal(now) || !got.RevokedAt.IsZero() {
+			t.Fatalf("Token = %+v, %v", got, err)
+		}
+		if revoked, err := db.TokenRevoked(ctx, "jti-1"); err != nil || revoked {
+			t.Errorf("TokenRevoked before revoking = %v, %v", revoked, err)
+		}
+		if err := db.RevokeToken(ctx, "jti-1", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RevokeToken(ctx, "jti-1", now.Add(time.Hour)); err != nil {
+			t.Errorf("revoking twice: %v", err)
+		}
+		if revoked, err := db.TokenRevoked(ctx, "jti-1"); err != nil || !revoked {
+			t.Errorf("TokenRevoked after revoking = %v, %v", revoked, err)
+		}
+		if got, _ := db.Token(ctx, "jti-1"); !got.RevokedAt.Equal(now) {
+			t.Errorf("revoked at %v, want the first revocation %v", got.RevokedAt, now)
+		}
+		if err := db.RevokeToken(ctx, "nope", now); !errors.Is(err, data.ErrNotFound) {
+			t.Errorf("revoking an unknown token: %v", err)
+		}
+		if revoked, err := db.TokenRevoked(ctx, "offline"); err != nil || revoked {
+			t.Errorf("an unrecorded token is revoked: %v, %v", revoked, err)
+		}
+		if list, err := db.Tokens(ctx, e.ID); err != nil || len(list) != 1 {
+			t.Errorf("Tokens = %v, %v", list, err)
+		}
+		if err := db.DeleteEnvironment(ctx, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Token(ctx, "jti-1"); !errors.Is(err, data.ErrNotFound) {
+			t.Errorf("token left after its environment was deleted: %v", err)
+		}
+	})
 }

@@ -8,15 +8,19 @@ func init() {
 	protocol.RegisterDocs(map[string]string{
 		"github.com/tagrpc/tagrpc/methods.CreateEnvironment":      "CreateEnvironment creates a new environment in a project.\n\nIt fails with NotFound when the project does not exist and with Conflict\nwhen the project already has an environment of that name.",
 		"github.com/tagrpc/tagrpc/methods.CreateProject":          "CreateProject creates a new project.\n\nIt fails with Conflict when a project of that name exists.",
+		"github.com/tagrpc/tagrpc/methods.CreateToken":            "CreateToken creates or gets a token for the given client types, limited\nto the environment of the X-Inmanta-tid header.\n\nAn idempotent token carries no issue or expiry time, so the same request\ngives the same token. It fails with Unavailable when the server runs\nwithout a token secret.",
 		"github.com/tagrpc/tagrpc/methods.DeleteEnvironment":      "DeleteEnvironment deletes an environment and its settings.",
 		"github.com/tagrpc/tagrpc/methods.DeleteProject":          "DeleteProject deletes a project.\n\nIt fails with Conflict while the project still has environments.",
 		"github.com/tagrpc/tagrpc/methods.DeleteSetting":          "DeleteSetting restores the default value of one setting of an environment.",
 		"github.com/tagrpc/tagrpc/methods.Environment":            "Environment is an environment as v2 returns it.",
 		"github.com/tagrpc/tagrpc/methods.EnvironmentCreate":      "EnvironmentCreate creates a new environment in a project.\n\nIt fails with NotFound when the project does not exist and with Conflict\nwhen the project already has an environment of that name.",
+		"github.com/tagrpc/tagrpc/methods.EnvironmentCreateToken": "EnvironmentCreateToken creates or gets a token for the given client\ntypes, limited to the environment of the X-Inmanta-tid header.",
 		"github.com/tagrpc/tagrpc/methods.EnvironmentDelete":      "EnvironmentDelete deletes an environment and its settings.",
 		"github.com/tagrpc/tagrpc/methods.EnvironmentGet":         "EnvironmentGet returns an environment.\n\nIt fails with NotFound when no environment has the given id.",
 		"github.com/tagrpc/tagrpc/methods.EnvironmentList":        "EnvironmentList returns all environments, sorted by name.",
 		"github.com/tagrpc/tagrpc/methods.EnvironmentModify":      "EnvironmentModify changes an environment; arguments not given keep their\nvalue.",
+		"github.com/tagrpc/tagrpc/methods.EnvironmentTokenList":   "EnvironmentTokenList lists the tokens issued for the environment of the\nX-Inmanta-tid header, oldest first.",
+		"github.com/tagrpc/tagrpc/methods.EnvironmentTokenRevoke": "EnvironmentTokenRevoke revokes a token of the environment of the\nX-Inmanta-tid header: every server refuses it from its next request on.\n\nIt fails with NotFound when the environment issued no token of that id.",
 		"github.com/tagrpc/tagrpc/methods.EnvironmentV1":          "EnvironmentV1 is an environment as v1 returns it.",
 		"github.com/tagrpc/tagrpc/methods.GetEnvironment":         "GetEnvironment returns an environment.\n\nIt fails with NotFound when no environment has the given id.",
 		"github.com/tagrpc/tagrpc/methods.GetProject":             "GetProject returns a project and the ids of all its environments.\n\nIt fails with NotFound when no project has the given id.",
@@ -42,5 +46,6 @@ func init() {
 		"github.com/tagrpc/tagrpc/methods.SettingReply":           "SettingReply is the reply of GetSetting.",
 		"github.com/tagrpc/tagrpc/methods.SettingType":            "SettingType is the type of a setting's value.",
 		"github.com/tagrpc/tagrpc/methods.SettingsReply":          "SettingsReply is the reply of ListSettings: the values that were set, and\nthe definitions of all settings.",
+		"github.com/tagrpc/tagrpc/methods.Token":                  "Token describes an issued token; the token itself is not kept.",
 	})
 }

@@ -38,7 +38,7 @@ func issue(t *testing.T, a *jwtauth.Authenticator, types string, env string, ttl
 // runs before, unauthenticated, on the same database.
 func startAuth(t *testing.T, db *data.DB, authn *jwtauth.Authenticator) *api {
 	t.Helper()
-	srv, err := handlers.NewServer(db, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithAuth(handlers.Auth(authn)))
+	srv, err := handlers.NewServer(db, authn, server.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestUnknownClientTypeIsARegistrationError(t *testing.T) {
 	authn := newAuthn(t, testSecret, "tagrpc")
 	auth := handlers.Auth(authn)
 	auth.ClientTypes = []string{"api", "agent"} // compiler is missing
-	_, err := handlers.NewServer(datatest.SQLite(t), server.WithAuth(auth))
+	_, err := handlers.NewServer(datatest.SQLite(t), nil, server.WithAuth(auth))
 	if err == nil || !strings.Contains(err.Error(), `client type "compiler"`) || !strings.Contains(err.Error(), "ListSettings") {
 		t.Errorf("error %v, want one naming the method and the client type", err)
 	}

@@ -13,17 +13,26 @@ import (
 	_ "github.com/tagrpc/tagrpc/docs" // the declarations' doc comments, for /openapi.json
 	"github.com/tagrpc/tagrpc/methods"
 	"github.com/tagrpc/tagrpc/protocol"
+	"github.com/tagrpc/tagrpc/protocol/jwtauth"
 	"github.com/tagrpc/tagrpc/server"
 )
 
 // NewServer returns a server with every API group of the reference server
 // registered on db. The binary and the tests both build the server here,
 // so the tests exercise exactly what is served.
-func NewServer(db *data.DB, opts ...server.Option) (*server.Server, error) {
+//
+// With tokens, authentication is on: requests need a bearer token it
+// checks, and the token methods issue tokens with it. Tokens revoked in db
+// are refused. Without, every request is let through.
+func NewServer(db *data.DB, tokens *jwtauth.Authenticator, opts ...server.Option) (*server.Server, error) {
 	opts = append([]server.Option{server.WithInfo(methods.Info)}, opts...)
 	opts = append(opts, server.WithGetter(EnvironmentGetter(db)))
+	if tokens != nil {
+		tokens.SetRevoked(db.TokenRevoked)
+		opts = append(opts, server.WithAuth(Auth(tokens)))
+	}
 	srv := server.New(opts...)
-	if err := srv.Register(NewInmanta(db), methods.InmantaV1, methods.InmantaV2); err != nil {
+	if err := srv.Register(NewInmanta(db, tokens), methods.InmantaV1, methods.InmantaV2); err != nil {
 		return nil, err
 	}
 	return srv, nil

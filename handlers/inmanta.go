@@ -10,16 +10,21 @@ import (
 	"github.com/tagrpc/tagrpc/data"
 	"github.com/tagrpc/tagrpc/methods"
 	"github.com/tagrpc/tagrpc/protocol"
+	"github.com/tagrpc/tagrpc/protocol/jwtauth"
 )
 
 // Inmanta implements the Inmanta groups, v1 and v2: both versions share
 // their storage and most of their logic.
 type Inmanta struct {
-	db *data.DB
+	db     *data.DB
+	tokens *jwtauth.Authenticator // nil: the server issues no tokens
 }
 
-// NewInmanta returns the Inmanta handles on db.
-func NewInmanta(db *data.DB) *Inmanta { return &Inmanta{db: db} }
+// NewInmanta returns the Inmanta handles on db, issuing tokens with tokens
+// (which may be nil).
+func NewInmanta(db *data.DB, tokens *jwtauth.Authenticator) *Inmanta {
+	return &Inmanta{db: db, tokens: tokens}
+}
 
 const (
 	projectNotFound     = "The project with given id does not exist."

@@ -27,7 +27,7 @@ type api struct {
 
 func start(t *testing.T, db *data.DB) *api {
 	t.Helper()
-	srv, err := handlers.NewServer(db, server.WithLogger(slog.New(slog.DiscardHandler)))
+	srv, err := handlers.NewServer(db, nil, server.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

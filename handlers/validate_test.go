@@ -85,7 +85,7 @@ func (v *validating) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // The replay can fail: an answer that breaks the document is reported.
 func TestValidatingCatchesMismatches(t *testing.T) {
-	srv, err := handlers.NewServer(datatest.SQLite(t))
+	srv, err := handlers.NewServer(datatest.SQLite(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ var (
 	_ = (*Inmanta).GetSetting
 	_ = (*Inmanta).SetSetting
 	_ = (*Inmanta).DeleteSetting
+	_ = (*Inmanta).CreateToken
 	// methods.InmantaV2
 	_ = (*Inmanta).ProjectCreate
 	_ = (*Inmanta).ProjectModify
@@ -32,4 +33,7 @@ var (
 	_ = (*Inmanta).EnvironmentDelete
 	_ = (*Inmanta).EnvironmentList
 	_ = (*Inmanta).EnvironmentGet
+	_ = (*Inmanta).EnvironmentCreateToken
+	_ = (*Inmanta).EnvironmentTokenList
+	_ = (*Inmanta).EnvironmentTokenRevoke
 )

@@ -19,6 +19,7 @@ var InmantaV1 = &protocol.Group{
 		CreateProject{}, ModifyProject{}, DeleteProject{}, ListProjects{}, GetProject{},
 		CreateEnvironment{}, ModifyEnvironment{}, DeleteEnvironment{}, ListEnvironments{}, GetEnvironment{},
 		ListSettings{}, GetSetting{}, SetSetting{}, DeleteSetting{},
+		CreateToken{},
 	},
 }
 
@@ -31,6 +32,7 @@ var InmantaV2 = &protocol.Group{
 	Methods: []any{
 		ProjectCreate{}, ProjectModify{}, ProjectDelete{}, ProjectList{}, ProjectGet{},
 		EnvironmentCreate{}, EnvironmentModify{}, EnvironmentDelete{}, EnvironmentList{}, EnvironmentGet{},
+		EnvironmentCreateToken{}, EnvironmentTokenList{}, EnvironmentTokenRevoke{},
 	},
 }
 

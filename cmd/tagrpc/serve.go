@@ -47,19 +47,16 @@ server gracefully: requests in flight finish, then the database is closed.`,
 				level = slog.LevelDebug
 			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-			var opts []server.Option
-			authState := "off: no token is checked (--auth turns it on)"
+			var tokens *jwtauth.Authenticator
 			if auth {
-				authn, err := secret.authenticator(jwtauth.Config{})
-				if err != nil {
+				var err error
+				if tokens, err = secret.authenticator(jwtauth.Config{}); err != nil {
 					return err
 				}
-				opts = append(opts, server.WithAuth(handlers.Auth(authn)))
-				authState = "on: bearer tokens (tagrpc token issues them)"
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, log, addr, dsn, shutdown, authState, opts...)
+			return serve(ctx, log, addr, dsn, shutdown, tokens)
 		},
 	}
 	f := cmd.Flags()
@@ -72,20 +69,23 @@ server gracefully: requests in flight finish, then the database is closed.`,
 	return cmd
 }
 
-func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown time.Duration, authState string, opts ...server.Option) error {
+func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown time.Duration, tokens *jwtauth.Authenticator) error {
 	db, err := data.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	opts = append(opts, server.WithLogger(log), server.WithShutdownTimeout(shutdown))
-	srv, err := handlers.NewServer(db, opts...)
+	srv, err := handlers.NewServer(db, tokens, server.WithLogger(log), server.WithShutdownTimeout(shutdown))
 	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	authState := "off: no token is checked (--auth turns it on)"
+	if tokens != nil {
+		authState = "on: bearer tokens (tagrpc token issues them)"
 	}
 	url := "http://" + ln.Addr().String()
 	log.Info("tagrpc serving", "url", url, "docs", url+"/docs", "db", redact(dsn), "auth", authState)

@@ -78,10 +78,29 @@ func New(cfg Config) (*Authenticator, error) {
 	return &Authenticator{
 		cfg: cfg,
 		parser: jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithIssuer(cfg.Issuer), jwt.WithIssuedAt(), jwt.WithLeeway(5*time.Second)),
+			jwt.WithIssuer(cfg.Issuer), jwt.WithLeeway(5*time.Second)),
 		key:      cfg.Secret,
 		verified: map[string]verified{},
 	}, nil
+}
+
+// SetRevoked sets the revocation check (see Config.Revoked). Call it
+// before the Authenticator serves requests.
+func (a *Authenticator) SetRevoked(fn func(ctx context.Context, jti string) (bool, error)) {
+	a.cfg.Revoked = fn
+}
+
+// Forget drops what is cached of the token with a jti, so that this
+// server checks it again on its next use: call it on revoking a token.
+// Other servers see the revocation within Config.RevocationCache.
+func (a *Authenticator) Forget(jti string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k, v := range a.verified {
+		if v.caller.TokenID == jti {
+			delete(a.verified, k)
+		}
+	}
 }
 
 // Issue signs a token for subject with the given client types, limited to
@@ -102,11 +121,20 @@ func (a *Authenticator) Issue(subject string, clientTypes []string, environment 
 	if ttl != 0 {
 		c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
 	}
+	s, err := a.Sign(c)
+	return s, c, err
+}
+
+// Sign signs claims as they are, with the issuer set to the server's. The
+// same claims give the same token: Inmanta's idempotent tokens, which
+// carry no issue time, rely on it.
+func (a *Authenticator) Sign(c Claims) (string, error) {
+	c.Issuer = a.cfg.Issuer
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(a.cfg.Secret)
 	if err != nil {
-		return "", Claims{}, fmt.Errorf("jwtauth: sign: %w", err)
+		return "", fmt.Errorf("jwtauth: sign: %w", err)
 	}
-	return s, c, nil
+	return s, nil
 }
 
 // Authenticate implements protocol.Authenticator: it reads the bearer
