@@ -1,8 +1,11 @@
 package client_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -39,5 +42,39 @@ func TestClientSendsTheToken(t *testing.T) {
 	}
 	if _, err := client.New(ts.URL, client.WithBearerToken(api)).ListProjects(ctx, methods.ListProjects{}); err != nil {
 		t.Errorf("api token: %v", err)
+	}
+}
+
+func TestClientGzipsLargeBodies(t *testing.T) {
+	db := datatest.SQLite(t)
+	srv, err := handlers.NewServer(db, nil, server.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var encodings []string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost || r.Method == http.MethodPut {
+			encodings = append(encodings, r.Header.Get("Content-Encoding"))
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	c := client.New(ts.URL)
+	ctx := t.Context()
+	p := must(c.ProjectCreate(ctx, methods.ProjectCreate{Name: "p"}))(t)
+	e := must(c.EnvironmentCreate(ctx, methods.EnvironmentCreate{ProjectID: p.ID, Name: "e"}))(t)
+	agents := map[string]string{}
+	for i := range 200 {
+		agents[fmt.Sprintf("agent-%03d", i)] = "local:"
+	}
+	big, _ := json.Marshal(agents)
+	if err := c.SetSetting(ctx, methods.SetSetting{Tid: e.ID, ID: "autostart_agent_map", Value: big}); err != nil {
+		t.Fatal(err)
+	}
+	if got := must(c.GetSetting(ctx, methods.GetSetting{Tid: e.ID, ID: "autostart_agent_map"}))(t); len(got.Value.(map[string]any)) != 200 {
+		t.Errorf("the large setting came back with %d entries", len(got.Value.(map[string]any)))
+	}
+	if len(encodings) != 3 || encodings[0] != "" || encodings[2] != "gzip" {
+		t.Errorf("Content-Encoding of the POSTs: %q; want only the large one (the third) gzipped", encodings)
 	}
 }

@@ -5,6 +5,7 @@ package client
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding"
 	"encoding/json"
@@ -99,7 +100,14 @@ func newMethod(decl any, codec protocol.ErrorCodec) *method {
 	return m
 }
 
-var jsonValue = []string{"application/json"}
+var (
+	jsonValue = []string{"application/json"}
+	gzipValue = []string{"gzip"}
+)
+
+// minGzip is the smallest request body worth compressing. Replies are
+// compressed by the server when the transport asks for them, as Go's does.
+const minGzip = 1024
 
 // maxErrorBody bounds how much of an error reply is read.
 const maxErrorBody = 1 << 20
@@ -200,11 +208,23 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 		u.WriteByte('?')
 		u.WriteString(query.Encode())
 	}
-	var rd io.Reader
+	var (
+		rd      io.Reader
+		gzipped bool
+	)
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, fmt.Errorf("%s: encode the body: %w", s.Name, err)
+		}
+		if len(b) >= minGzip {
+			var z bytes.Buffer
+			zw := gzip.NewWriter(&z)
+			_, _ = zw.Write(b)
+			if err := zw.Close(); err != nil {
+				return nil, fmt.Errorf("%s: compress the body: %w", s.Name, err)
+			}
+			b, gzipped = z.Bytes(), true
 		}
 		rd = bytes.NewReader(b)
 	}
@@ -221,6 +241,9 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 	// Shared, read-only values: the transport only reads headers.
 	if body != nil {
 		req.Header["Content-Type"] = jsonValue
+	}
+	if gzipped {
+		req.Header["Content-Encoding"] = gzipValue
 	}
 	req.Header["Accept"] = jsonValue
 	req.Header["User-Agent"] = c.userAgentValue

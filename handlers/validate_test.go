@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -61,18 +62,28 @@ func (v *validating) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := httptest.NewRecorder()
 	v.next.ServeHTTP(rec, r)
 	if route, params, err := v.router.FindRoute(r); err == nil && !strings.HasPrefix(r.URL.Path, "/docs") {
+		body := rec.Body.Bytes()
+		if rec.Header().Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err == nil {
+				body, err = io.ReadAll(zr)
+			}
+			if err != nil {
+				v.report(fmt.Sprintf("%s %s: the gzip reply does not inflate: %v", r.Method, r.URL, err))
+			}
+		}
 		in := &openapi3filter.ResponseValidationInput{
 			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route},
 			Status:                 rec.Code,
 			Header:                 rec.Header(),
-			Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+			Body:                   io.NopCloser(bytes.NewReader(body)),
 			Options:                &openapi3filter.Options{IncludeResponseStatus: true},
 		}
 		if r.Method == http.MethodHead {
 			in.Options.ExcludeResponseBody = true
 		}
 		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-			v.report(fmt.Sprintf("%s %s answered %d, which its OpenAPI document does not describe: %v\nbody: %s", r.Method, r.URL, rec.Code, err, rec.Body))
+			v.report(fmt.Sprintf("%s %s answered %d, which its OpenAPI document does not describe: %v\nbody: %s", r.Method, r.URL, rec.Code, err, body))
 		}
 		v.checked.Add(1)
 	}

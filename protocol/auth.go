@@ -62,20 +62,21 @@ func (a *Auth) checkClientTypes(s *MethodSpec) error {
 	return nil
 }
 
-// authorize authenticates r and checks the caller may call the method.
+// authorize authenticates r and checks the caller may call the method. A
+// nil caller is the anonymous one.
 func (e *Endpoint) authorize(r *http.Request) (*Caller, *Error) {
 	a := e.auth
 	if a == nil || a.Authenticator == nil {
-		return &Caller{}, nil
+		return nil, nil
 	}
 	if !e.spec.EnforceAuth {
 		// Credentials are optional here; read them when they are given.
 		if r.Header.Get("Authorization") == "" {
-			return &Caller{}, nil
+			return nil, nil
 		}
 		c, err := a.Authenticator.Authenticate(r.Context(), r)
 		if err != nil {
-			return &Caller{}, nil
+			return nil, nil
 		}
 		return c, nil
 	}

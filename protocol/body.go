@@ -1,15 +1,18 @@
 package protocol
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 )
 
@@ -114,7 +117,7 @@ func (s *MethodSpec) hasBody() bool {
 // decode reads r's body into the method struct at base. It returns a
 // request-level error (malformed JSON, too large, wrong type), or adds to
 // fields the errors of single arguments.
-func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64, bv reflect.Value, base unsafe.Pointer, fields *[]FieldError) *Error {
+func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration, bv reflect.Value, base unsafe.Pointer, fields *[]FieldError) *Error {
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 		if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 			return err
@@ -122,9 +125,27 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 		if r.ContentLength > limit {
 			return bodyTooLarge(limit)
 		}
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+		body, perr := bodyReader(w, r, limit)
+		if perr != nil {
+			return perr
+		}
+		defer body.Close()
+		rc := readDeadliner(w)
+		deadline := timeout > 0 && rc != nil && rc.SetReadDeadline(time.Now().Add(timeout)) == nil
+		dec := json.NewDecoder(body)
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(bv.Addr().Interface()); err != nil && err != io.EOF {
+		err := dec.Decode(bv.Addr().Interface())
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// A client that sends its body too slowly is answered 408. The
+			// deadline stays and the connection closes: net/http would
+			// otherwise wait for the rest of the body before answering.
+			w.Header().Set("Connection", "close")
+			return Errorf(http.StatusRequestTimeout, "The request body did not arrive within %s", timeout)
+		}
+		if deadline {
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+		if err != nil && err != io.EOF {
 			return jsonError(err, limit, fields)
 		}
 		if dec.More() {
@@ -215,6 +236,46 @@ func argLocName(a *ArgSpec) string {
 	return a.Name
 }
 
+// readDeadliner finds the connection's read deadline behind w and the
+// writers wrapping it, as http.ResponseController does, but without the
+// error value it allocates when there is none (a test recorder).
+func readDeadliner(w http.ResponseWriter) interface{ SetReadDeadline(time.Time) error } {
+	for {
+		if d, ok := w.(interface{ SetReadDeadline(time.Time) error }); ok {
+			return d
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+}
+
+// bodyReader returns the request body, inflated when it is gzip-encoded.
+// The limit holds for the inflated size too: a small gzip body that
+// inflates past it is refused, not decoded.
+func bodyReader(w http.ResponseWriter, r *http.Request, limit int64) (io.ReadCloser, *Error) {
+	raw := http.MaxBytesReader(w, r.Body, limit)
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return raw, nil
+	case "gzip", "x-gzip":
+		gz, err := gzip.NewReader(raw)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return nil, bodyTooLarge(limit)
+			}
+			return nil, BadRequest("The request body is not valid gzip: %s", err.Error())
+		}
+		return http.MaxBytesReader(w, gz, limit), nil
+	default:
+		return nil, &Error{Status: http.StatusUnsupportedMediaType,
+			Message: fmt.Sprintf("The request body has Content-Encoding %q; send it plain or gzip", enc)}
+	}
+}
+
 func checkContentType(ct string) *Error {
 	if ct == "" || ct == "application/json" {
 		return nil
@@ -243,6 +304,8 @@ func jsonError(err error, limit int64, fields *[]FieldError) *Error {
 		return bodyTooLarge(limit)
 	case errors.As(err, &syntax):
 		return BadRequest("The request body could not be decoded as JSON: %s (at byte %d)", syntax.Error(), syntax.Offset)
+	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):
+		return BadRequest("The request body is not valid gzip: %s", err.Error())
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return BadRequest("The request body could not be decoded as JSON: it ends early")
 	case errors.As(err, &typeErr):

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -26,10 +27,12 @@ const StatusClientClosedRequest = 499
 // EndpointConfig is what an endpoint takes from the server and group it is
 // served in.
 type EndpointConfig struct {
-	Codec   ErrorCodec   // wire form of errors; nil: Problem
-	Getters *Getters     // converters for handle fields; may be nil
-	MaxBody int64        // default body limit; 0: DefaultMaxBody
-	Logger  *slog.Logger // where handle failures and panics go; nil: slog.Default()
+	Codec   ErrorCodec // wire form of errors; nil: Problem
+	Getters *Getters   // converters for handle fields; may be nil
+	MaxBody int64      // default body limit; 0: DefaultMaxBody
+	// BodyTimeout bounds reading the request body: 408 past it. 0: none.
+	BodyTimeout time.Duration
+	Logger      *slog.Logger // where handle failures and panics go; nil: slog.Default()
 
 	// Auth authenticates callers and checks their client types; nil or
 	// without an Authenticator, every request is let through.
@@ -54,6 +57,8 @@ type Endpoint struct {
 	checks  []argCheck
 	frame   reflect.Type // struct{ M method; B body }: one allocation per request
 	auth    *Auth
+
+	bodyTimeout time.Duration
 
 	path, query, header []*ArgSpec
 	replyHeaders        []string
@@ -83,7 +88,7 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 	if err := cfg.Auth.checkClientTypes(s); err != nil {
 		return nil, fmt.Errorf("protocol: method %s: %s", s.Name, err.(*Error).Message)
 	}
-	e := &Endpoint{spec: s, bind: b, codec: cfg.Codec, log: cfg.Logger, maxBody: cfg.MaxBody, auth: cfg.Auth}
+	e := &Endpoint{spec: s, bind: b, codec: cfg.Codec, log: cfg.Logger, maxBody: cfg.MaxBody, auth: cfg.Auth, bodyTimeout: cfg.BodyTimeout}
 	if e.codec == nil {
 		e.codec = Problem{}
 	}
@@ -225,7 +230,7 @@ func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.
 		}
 	}
 	if e.body != nil {
-		if err := e.body.decode(w, r, e.maxBody, frame.Field(1), base, &fields); err != nil {
+		if err := e.body.decode(w, r, e.maxBody, e.bodyTimeout, frame.Field(1), base, &fields); err != nil {
 			return err
 		}
 		if headerMissing {

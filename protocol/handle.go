@@ -193,12 +193,16 @@ func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (re
 		in := reflect.New(b.inType).Elem()
 		src := m.Elem()
 		for _, f := range b.fields {
-			switch f.caller {
-			case 1:
-				in.Field(f.index).Set(reflect.ValueOf(*caller))
-				continue
-			case 2:
-				in.Field(f.index).Set(reflect.ValueOf(caller))
+			if f.caller != 0 {
+				c := caller
+				if c == nil {
+					c = &Caller{} // anonymous; fresh, so a handle cannot change another's
+				}
+				if f.caller == 1 {
+					in.Field(f.index).Set(reflect.ValueOf(*c))
+				} else {
+					in.Field(f.index).Set(reflect.ValueOf(c))
+				}
 				continue
 			}
 			v := src.Field(f.arg.index)

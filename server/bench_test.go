@@ -3,11 +3,9 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -24,7 +22,7 @@ import (
 
 // The benchmarks serve the same two calls through tagrpc and through a
 // hand-written httprouter handler doing the same decoding, validation and
-// encoding against the same in-memory store, and print the ratio.
+// encoding against the same in-memory store, and report the ratio.
 
 type benchProject struct {
 	ID           uuid.UUID   `json:"id"`
@@ -164,46 +162,45 @@ func benchSetup(b *testing.B) (tag, hand http.Handler, id uuid.UUID) {
 	return s, handWritten(store), id
 }
 
-type benchResult struct {
-	ns, allocs, bytes float64
-}
-
-// runPair runs the same request through both handlers as sub-benchmarks and
-// prints the ratio of tagrpc to the hand-written handler.
+// runPair serves the same request through both handlers, alternating
+// them (and which goes first) within each iteration so that the machine's
+// drift weighs on both alike, and reports each one's ns/op and allocs/op
+// and the ratio of tagrpc to the hand-written handler.
 func runPair(b *testing.B, tag, hand http.Handler, newReq func() *http.Request, wantStatus int) {
-	results := map[string]benchResult{}
-	for _, c := range []struct {
-		name string
-		h    http.Handler
-	}{{"handwritten", hand}, {"tagrpc", tag}} {
-		b.Run(c.name, func(b *testing.B) {
-			rec := httptest.NewRecorder()
-			c.h.ServeHTTP(rec, newReq())
-			if rec.Code != wantStatus {
-				b.Fatalf("%s: status %d, want %d: %s", c.name, rec.Code, wantStatus, rec.Body)
-			}
-			b.ReportAllocs()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				c.h.ServeHTTP(httptest.NewRecorder(), newReq())
-			}
-			b.StopTimer()
-			runtime.ReadMemStats(&after)
-			n := float64(b.N)
-			results[c.name] = benchResult{
-				ns:     float64(b.Elapsed().Nanoseconds()) / n,
-				allocs: float64(after.Mallocs-before.Mallocs) / n,
-				bytes:  float64(after.TotalAlloc-before.TotalAlloc) / n,
-			}
-		})
+	for _, h := range []http.Handler{hand, tag} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, newReq())
+		if rec.Code != wantStatus {
+			b.Fatalf("status %d, want %d: %s", rec.Code, wantStatus, rec.Body)
+		}
 	}
-	t, h := results["tagrpc"], results["handwritten"]
-	if h.ns > 0 {
-		fmt.Printf("%s: tagrpc %.0f ns/op %.0f allocs/op | handwritten %.0f ns/op %.0f allocs/op | ratio %.3fx, +%.0f allocs\n",
-			b.Name(), t.ns, t.allocs, h.ns, h.allocs, t.ns/h.ns, t.allocs-h.allocs)
+	serve := func(h http.Handler) { h.ServeHTTP(httptest.NewRecorder(), newReq()) }
+	allocsTag := testing.AllocsPerRun(500, func() { serve(tag) })
+	allocsHand := testing.AllocsPerRun(500, func() { serve(hand) })
+	timed := func(h http.Handler) time.Duration {
+		rec, req := httptest.NewRecorder(), newReq()
+		t0 := time.Now()
+		h.ServeHTTP(rec, req)
+		return time.Since(t0)
 	}
+	var tTag, tHand time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			tHand += timed(hand)
+			tTag += timed(tag)
+		} else {
+			tTag += timed(tag)
+			tHand += timed(hand)
+		}
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(float64(tTag.Nanoseconds())/n, "tagrpc-ns/op")
+	b.ReportMetric(float64(tHand.Nanoseconds())/n, "handwritten-ns/op")
+	b.ReportMetric(allocsTag, "tagrpc-allocs/op")
+	b.ReportMetric(allocsHand, "handwritten-allocs/op")
+	b.ReportMetric(float64(tTag)/float64(tHand), "ratio")
 }
 
 func BenchmarkGetProject(b *testing.B) {

@@ -96,7 +96,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	ids := newRequestIDs()
 	log := s.opts.logger
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		logged := log.Enabled(r.Context(), slog.LevelInfo)
+		var start time.Time
+		if logged {
+			start = time.Now()
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		id := r.Header.Get(requestIDHeader)
 		if !validRequestID(id) {
@@ -114,7 +118,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					protocol.WriteError(sw, r, s.opts.codec, protocol.Internal("An internal error occurred; the server log has the details."))
 				}
 			}
-			if log.Enabled(r.Context(), slog.LevelInfo) {
+			if logged {
 				log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 					slog.String("method", r.Method), slog.String("path", r.URL.Path),
 					slog.Int("status", sw.status), slog.Int64("bytes", sw.size),

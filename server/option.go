@@ -16,13 +16,15 @@ type options struct {
 	maxBody           int64
 	maxHeaderBytes    int
 	readHeaderTimeout time.Duration
-	readTimeout       time.Duration
+	bodyTimeout       time.Duration
 	shutdownTimeout   time.Duration
 	getters           []any
 	errs              []error
 	info              protocol.Info
 	docs              bool
 	auth              *protocol.Auth
+	maxConcurrent     int
+	corsOrigins       []string
 }
 
 func defaultOptions() options {
@@ -32,7 +34,8 @@ func defaultOptions() options {
 		maxBody:           protocol.DefaultMaxBody,
 		maxHeaderBytes:    64 << 10,
 		readHeaderTimeout: 10 * time.Second,
-		readTimeout:       60 * time.Second,
+		bodyTimeout:       30 * time.Second,
+		maxConcurrent:     1024,
 		shutdownTimeout:   15 * time.Second,
 		info:              protocol.Info{Title: "API", Version: "1"},
 		docs:              true,
@@ -54,11 +57,21 @@ func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
 // WithMaxHeaderBytes bounds the size of request headers (default 64 KiB).
 func WithMaxHeaderBytes(n int) Option { return func(o *options) { o.maxHeaderBytes = n } }
 
-// WithReadTimeouts bounds reading a request's headers and its whole request
-// (defaults 10s and 60s).
-func WithReadTimeouts(header, whole time.Duration) Option {
-	return func(o *options) { o.readHeaderTimeout, o.readTimeout = header, whole }
+// WithReadTimeouts bounds reading a request's headers and its body
+// (defaults 10s and 30s). A body that does not arrive in time is answered
+// 408.
+func WithReadTimeouts(header, body time.Duration) Option {
+	return func(o *options) { o.readHeaderTimeout, o.bodyTimeout = header, body }
 }
+
+// WithMaxConcurrent bounds the requests served at once; beyond it the
+// server answers 503 with Retry-After (default 1024; 0: no bound).
+func WithMaxConcurrent(n int) Option { return func(o *options) { o.maxConcurrent = n } }
+
+// WithCORS lets browsers on the given origins call the server ("*": any).
+// Preflight requests are answered from the routes; Authorization is among
+// the allowed headers only when authentication is on.
+func WithCORS(origins ...string) Option { return func(o *options) { o.corsOrigins = origins } }
 
 // WithShutdownTimeout bounds how long Serve waits for requests in flight
 // once its context is done (default 15s).

@@ -71,7 +71,14 @@ func New(opts ...Option) *Server {
 	if s.opts.docs {
 		s.addDocRoutes()
 	}
-	s.handler = s.middleware(s.router)
+	var h http.Handler = compress(s.router)
+	h = s.limitConcurrency(h)
+	if len(s.opts.corsOrigins) > 0 {
+		c := newCORS(s.opts.corsOrigins, s.opts.auth != nil && s.opts.auth.Authenticator != nil)
+		s.router.GlobalOPTIONS = http.HandlerFunc(c.preflight)
+		h = c.wrap(h)
+	}
+	s.handler = s.middleware(h)
 	return s
 }
 
@@ -145,6 +152,7 @@ func (s *Server) Handle(decl any, handle any) error {
 func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, codec protocol.ErrorCodec) error {
 	e, err := protocol.NewEndpoint(spec, handle, protocol.EndpointConfig{
 		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv, Auth: s.opts.auth,
+		BodyTimeout: s.opts.bodyTimeout,
 	})
 	if err != nil {
 		return err
@@ -263,7 +271,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: s.opts.readHeaderTimeout,
-		ReadTimeout:       s.opts.readTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    s.opts.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.opts.logger.Handler(), slog.LevelWarn),
