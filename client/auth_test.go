@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/tagrpc/tagrpc/client"
@@ -63,16 +64,13 @@ func TestClientGzipsLargeBodies(t *testing.T) {
 	ctx := t.Context()
 	p := must(c.ProjectCreate(ctx, methods.ProjectCreate{Name: "p"}))(t)
 	e := must(c.EnvironmentCreate(ctx, methods.EnvironmentCreate{ProjectID: p.ID, Name: "e"}))(t)
-	agents := map[string]string{}
-	for i := range 200 {
-		agents[fmt.Sprintf("agent-%03d", i)] = "local:"
-	}
-	big, _ := json.Marshal(agents)
-	if err := c.SetSetting(ctx, methods.SetSetting{Tid: e.ID, ID: "autostart_agent_map", Value: big}); err != nil {
+	long := strings.Repeat(fmt.Sprint("0 0 * * * "), 200)
+	big, _ := json.Marshal(long)
+	if _, err := c.SetSetting(ctx, methods.SetSetting{Tid: e.ID, ID: "auto_full_compile", Value: big}); err != nil {
 		t.Fatal(err)
 	}
-	if got := must(c.GetSetting(ctx, methods.GetSetting{Tid: e.ID, ID: "autostart_agent_map"}))(t); len(got.Value.(map[string]any)) != 200 {
-		t.Errorf("the large setting came back with %d entries", len(got.Value.(map[string]any)))
+	if got := must(c.GetSetting(ctx, methods.GetSetting{Tid: e.ID, ID: "auto_full_compile"}))(t); got.Value != long {
+		t.Errorf("the large setting came back changed: %d characters", len(fmt.Sprint(got.Value)))
 	}
 	if len(encodings) != 3 || encodings[0] != "" || encodings[2] != "gzip" {
 		t.Errorf("Content-Encoding of the POSTs: %q; want only the large one (the third) gzipped", encodings)

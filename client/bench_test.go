@@ -84,9 +84,9 @@ func benchServer(b *testing.B) (base string, c *client.Client, p methods.Project
 		return p, nil
 	})
 	if err == nil {
-		err = srv.Handle(methods.SetSetting{}, func(_ context.Context, in methods.SetSetting) error {
+		err = srv.Handle(methods.SetSetting{}, func(_ context.Context, in methods.SetSetting) (methods.Empty, error) {
 			_, err := methods.EnvironmentSettings[in.ID].Normalize(in.Value)
-			return err
+			return methods.Empty{}, err
 		})
 	}
 	if err != nil {
@@ -132,7 +132,8 @@ func BenchmarkClientSetSetting(b *testing.B) {
 	url := base + "/api/v1/environment_settings/auto_deploy"
 	runClientPair(b,
 		func(ctx context.Context) error {
-			return c.SetSetting(ctx, methods.SetSetting{Tid: e.ID, ID: "auto_deploy", Value: json.RawMessage(`true`)})
+			_, err := c.SetSetting(ctx, methods.SetSetting{Tid: e.ID, ID: "auto_deploy", Value: json.RawMessage(`true`)})
+			return err
 		},
 		func(ctx context.Context) error {
 			body, err := json.Marshal(map[string]any{"value": json.RawMessage(`true`)})

@@ -166,15 +166,19 @@ func (c *Client) GetSetting(ctx context.Context, in methods.GetSetting) (methods
 // not of the setting's type.
 //
 // It calls POST /api/v1/environment_settings/<id>.
-func (c *Client) SetSetting(ctx context.Context, in methods.SetSetting) error {
-	return c.call(ctx, mSetSetting, &in, nil)
+func (c *Client) SetSetting(ctx context.Context, in methods.SetSetting) (methods.Empty, error) {
+	var out methods.Empty
+	err := c.call(ctx, mSetSetting, &in, &out)
+	return out, err
 }
 
 // DeleteSetting restores the default value of one setting of an environment.
 //
 // It calls DELETE /api/v1/environment_settings/<id>.
-func (c *Client) DeleteSetting(ctx context.Context, in methods.DeleteSetting) error {
-	return c.call(ctx, mDeleteSetting, &in, nil)
+func (c *Client) DeleteSetting(ctx context.Context, in methods.DeleteSetting) (methods.Empty, error) {
+	var out methods.Empty
+	err := c.call(ctx, mDeleteSetting, &in, &out)
+	return out, err
 }
 
 // CreateToken creates or gets a token for the given client types, limited

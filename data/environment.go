@@ -87,10 +87,10 @@ func (db *DB) getEnvironment(ctx context.Context, q sqlx.QueryerContext, id uuid
 }
 
 // ListEnvironments returns the environments of one project, or of all when
-// projectID is nil, sorted by name.
+// projectID is nil, sorted by project, then name (Inmanta's order).
 func (db *DB) ListEnvironments(ctx context.Context, projectID *uuid.UUID) ([]Environment, error) {
 	envs := []Environment{}
-	query, args := `SELECT `+environmentColumns+` FROM environment ORDER BY name, id`, []any{}
+	query, args := `SELECT `+environmentColumns+` FROM environment ORDER BY project_id, name, id`, []any{}
 	if projectID != nil {
 		query, args = `SELECT `+environmentColumns+` FROM environment WHERE project_id = ? ORDER BY name, id`, []any{*projectID}
 	}

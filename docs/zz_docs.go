@@ -12,6 +12,7 @@ func init() {
 		"github.com/tagrpc/tagrpc/methods.DeleteEnvironment":      "DeleteEnvironment deletes an environment and its settings.",
 		"github.com/tagrpc/tagrpc/methods.DeleteProject":          "DeleteProject deletes a project.\n\nIt fails with Conflict while the project still has environments.",
 		"github.com/tagrpc/tagrpc/methods.DeleteSetting":          "DeleteSetting restores the default value of one setting of an environment.",
+		"github.com/tagrpc/tagrpc/methods.Empty":                  "Empty is the reply {} of methods that answer with nothing but success.",
 		"github.com/tagrpc/tagrpc/methods.Environment":            "Environment is an environment as v2 returns it.",
 		"github.com/tagrpc/tagrpc/methods.EnvironmentCreate":      "EnvironmentCreate creates a new environment in a project.\n\nIt fails with NotFound when the project does not exist and with Conflict\nwhen the project already has an environment of that name.",
 		"github.com/tagrpc/tagrpc/methods.EnvironmentCreateToken": "EnvironmentCreateToken creates or gets a token for the given client\ntypes, limited to the environment of the X-Inmanta-tid header.",

@@ -79,7 +79,8 @@ func environment(e data.Environment, settings map[string]any, details bool) meth
 		Settings: settings, Halted: e.Halted,
 	}
 	if details {
-		out.Description, out.Icon = &e.Description, &e.Icon
+		// Without details Inmanta answers "" for both.
+		out.Description, out.Icon = e.Description, e.Icon
 	}
 	return out
 }
@@ -241,7 +242,7 @@ func (h *Inmanta) createEnvironment(ctx context.Context, n newEnvironment) (data
 		Description: n.description, Icon: n.iconData,
 	}
 	err := h.db.CreateEnvironment(ctx, e)
-	return e, storeError(err, fmt.Sprintf("The project with id %s does not exist.", n.projectID))
+	return e, storeError(err, "The project id for the environment does not exist.")
 }
 
 // getEnvironment loads an environment with the settings set on it.
@@ -424,25 +425,25 @@ func (h *Inmanta) SetSetting(ctx context.Context, in struct {
 	Env   envArg `arg:"tid"`
 	Name  string `arg:"id"`
 	Value json.RawMessage
-}) error {
+}) (methods.Empty, error) {
 	d, err := setting(in.Name, 400)
 	if err != nil {
-		return err
+		return methods.Empty{}, err
 	}
 	value, err := d.Normalize(in.Value)
 	if err != nil {
-		return protocol.BadRequest("%s", err.Error())
+		return methods.Empty{}, protocol.BadRequest("Invalid value. %s", err.Error())
 	}
-	return storeError(h.db.SetSetting(ctx, in.Env.ID, in.Name, value), environmentNotFound)
+	return methods.Empty{}, storeError(h.db.SetSetting(ctx, in.Env.ID, in.Name, value), environmentNotFound)
 }
 
 // DeleteSetting implements methods.DeleteSetting.
 func (h *Inmanta) DeleteSetting(ctx context.Context, in struct {
 	Env  envArg `arg:"tid"`
 	Name string `arg:"id"`
-}) error {
+}) (methods.Empty, error) {
 	if _, err := setting(in.Name, 404); err != nil {
-		return err
+		return methods.Empty{}, err
 	}
-	return storeError(h.db.DeleteSetting(ctx, in.Env.ID, in.Name), environmentNotFound)
+	return methods.Empty{}, storeError(h.db.DeleteSetting(ctx, in.Env.ID, in.Name), environmentNotFound)
 }

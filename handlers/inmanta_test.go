@@ -190,12 +190,12 @@ func TestInmantaV1(t *testing.T) {
 			t.Errorf("default of auto_deploy: %v", s)
 		}
 		a.ok("POST", "/api/v1/environment_settings/auto_deploy", `{"value":false}`, tid...)
-		a.ok("POST", "/api/v1/environment_settings/autostart_agent_deploy_interval", `{"value":"30"}`, tid...)
+		a.ok("POST", "/api/v1/environment_settings/resource_action_logs_retention", `{"value":"30"}`, tid...)
 		if v := a.ok("GET", "/api/v1/environment_settings/auto_deploy", "", tid...)["value"]; v != false {
 			t.Errorf("auto_deploy after set: %v", v)
 		}
 		settings := obj(t, a.ok("GET", "/api/v1/environment_settings", "", tid...)["settings"])
-		if settings["auto_deploy"] != false || settings["autostart_agent_deploy_interval"] != 30.0 {
+		if settings["auto_deploy"] != false || settings["resource_action_logs_retention"] != 30.0 {
 			t.Errorf("settings %v", settings)
 		}
 		if es := obj(t, obj(t, a.ok("GET", "/api/v1/environment/"+eid, "")["environment"])["settings"]); es["auto_deploy"] != false {
@@ -208,7 +208,7 @@ func TestInmantaV1(t *testing.T) {
 		a.fails(400, "no_such_setting", "POST", "/api/v1/environment_settings/no_such_setting", `{"value":1}`, tid...)
 		a.fails(404, "no_such_setting", "GET", "/api/v1/environment_settings/no_such_setting", "", tid...)
 		a.fails(400, "auto_deploy takes a boolean", "POST", "/api/v1/environment_settings/auto_deploy", `{"value":"often"}`, tid...)
-		a.fails(400, "takes an integer", "POST", "/api/v1/environment_settings/autostart_agent_deploy_interval", `{"value":1.5}`, tid...)
+		a.fails(400, "Invalid value. resource_action_logs_retention takes an integer", "POST", "/api/v1/environment_settings/resource_action_logs_retention", `{"value":1.5}`, tid...)
 		a.fails(400, "Invalid request: Field 'tid' is required.", "GET", "/api/v1/environment_settings", "")
 		a.fails(400, "not a valid UUID", "GET", "/api/v1/environment_settings", "", "X-Inmanta-tid", "nope")
 		a.fails(404, "The given environment id does not exist!", "GET", "/api/v1/environment_settings", "", "X-Inmanta-tid", uuid.NewString())
@@ -242,7 +242,7 @@ func TestInmantaV2(t *testing.T) {
 		a.fails(400, "description", "PUT", "/api/v2/environment", `{"project_id":"`+pid+`","name":"f","description":"`+strings.Repeat("x", 256)+`"}`)
 
 		plain := obj(t, list(t, obj(t, a.ok("GET", "/api/v2/project/"+pid, "")["data"])["environments"])[0])
-		if plain["description"] != nil || plain["icon"] != nil {
+		if plain["description"] != "" || plain["icon"] != "" {
 			t.Errorf("environment without details has description/icon: %v", plain)
 		}
 		detailed := obj(t, list(t, obj(t, a.ok("GET", "/api/v2/project/"+pid+"?environment_details=true", "")["data"])["environments"])[0])

@@ -57,8 +57,8 @@ type Environment struct {
 	Settings            map[string]any `json:"settings"`
 	Halted              bool           `json:"halted"`
 	IsMarkedForDeletion bool           `json:"is_marked_for_deletion"`
-	Description         *string        `json:"description"`
-	Icon                *string        `json:"icon"`
+	Description         string         `json:"description"`
+	Icon                string         `json:"icon"`
 }
 
 // ProjectV1 is a project as v1 returns it: environments by id.

@@ -32,12 +32,15 @@ type GetSetting struct {
 	ID  string    `json:"id" doc:"The name of the setting."`
 }
 
+// Empty is the reply {} of methods that answer with nothing but success.
+type Empty struct{}
+
 // SetSetting sets the value of one setting of an environment.
 //
 // It fails with BadRequest when no setting has that name or the value is
 // not of the setting's type.
 type SetSetting struct {
-	protocol.Method[protocol.NoReply] `path:"/environment_settings/<id>" operation:"POST" client_types:"api,compiler"`
+	protocol.Method[Empty] `path:"/environment_settings/<id>" operation:"POST" client_types:"api,agent,compiler"`
 
 	Tid   uuid.UUID       `json:"tid" header:"X-Inmanta-tid" reply_header:"true" doc:"The id of the environment."`
 	ID    string          `json:"id" doc:"The name of the setting."`
@@ -46,7 +49,7 @@ type SetSetting struct {
 
 // DeleteSetting restores the default value of one setting of an environment.
 type DeleteSetting struct {
-	protocol.Method[protocol.NoReply] `path:"/environment_settings/<id>" operation:"DELETE"`
+	protocol.Method[Empty] `path:"/environment_settings/<id>" operation:"DELETE" client_types:"api,agent"`
 
 	Tid uuid.UUID `json:"tid" header:"X-Inmanta-tid" reply_header:"true" doc:"The id of the environment."`
 	ID  string    `json:"id" doc:"The name of the setting."`
@@ -88,51 +91,44 @@ type SettingDefinition struct {
 	Recompile     bool        `json:"recompile"`
 	UpdateModel   bool        `json:"update_model"`
 	AgentRestart  bool        `json:"agent_restart"`
-	AllowedValues []string    `json:"allowed_values,omitempty"`
+	AllowedValues []string    `json:"allowed_values"`
+	Section       string      `json:"section"`
+	Protected     bool        `json:"protected"`
+	ProtectedBy   *string     `json:"protected_by"`
 }
 
-// EnvironmentSettings are the settings an environment has, after
-// Inmanta's.
+// EnvironmentSettings are the settings an environment has: Inmanta's
+// core settings.
 var EnvironmentSettings = map[string]SettingDefinition{}
 
 func init() {
 	for _, d := range []SettingDefinition{
-		{Name: "auto_deploy", Type: SettingBool, Default: true,
+		{Name: "auto_deploy", Type: SettingBool, Default: true, Section: "deploy",
 			Doc: "When this boolean is set to true, the orchestrator will automatically release a new version that was compiled by the orchestrator itself."},
-		{Name: "push_on_auto_deploy", Type: SettingBool, Default: true,
-			Doc: "Push a new version when it has been autodeployed."},
-		{Name: "agent_trigger_method_on_auto_deploy", Type: SettingEnum, Default: "push_incremental_deploy",
-			AllowedValues: []string{"push_full_deploy", "push_incremental_deploy"},
-			Doc:           "The agent trigger method to use when push_on_auto_deploy is enabled."},
-		{Name: "environment_agent_trigger_method", Type: SettingEnum, Default: "push_full_deploy",
-			AllowedValues: []string{"push_full_deploy", "push_incremental_deploy"},
-			Doc:           "The agent trigger method to use when no specific method is specified in the API call.", AgentRestart: true},
-		{Name: "autostart_splay", Type: SettingInt, Default: 10,
-			Doc: "[DEPRECATED] Splay time for autostarted agents.", AgentRestart: true},
-		{Name: "autostart_agent_deploy_interval", Type: SettingInt, Default: 600,
-			Doc: "The deployment interval of the autostarted agents, in seconds.", AgentRestart: true},
-		{Name: "autostart_agent_deploy_splay_time", Type: SettingInt, Default: 10,
-			Doc: "The splay time on the deployment interval of the autostarted agents, in seconds.", AgentRestart: true},
-		{Name: "autostart_agent_repair_interval", Type: SettingInt, Default: 86400,
-			Doc: "The repair interval of the autostarted agents, in seconds.", AgentRestart: true},
-		{Name: "autostart_agent_repair_splay_time", Type: SettingInt, Default: 600,
-			Doc: "The splay time on the repair interval of the autostarted agents, in seconds.", AgentRestart: true},
-		{Name: "autostart_on_start", Type: SettingBool, Default: true,
-			Doc: "Automatically start agents when the server starts instead of only just in time."},
-		{Name: "autostart_agent_map", Type: SettingDict, Default: map[string]any{"internal": "local:"},
-			Doc: "A dict with key the name of agents that should be automatically started. The value is either an empty string or an agent map string.", AgentRestart: true},
-		{Name: "server_compile", Type: SettingBool, Default: true,
+		{Name: "autostart_agent_deploy_interval", Type: SettingStr, Default: "600", Section: "agent",
+			Doc: "The deployment interval of the agents: a number of seconds or a cron expression. 0 disables scheduled deploy runs."},
+		{Name: "autostart_agent_repair_interval", Type: SettingStr, Default: "86400", Section: "agent",
+			Doc: "The repair interval of the agents: a number of seconds or a cron expression. 0 disables scheduled repair runs."},
+		{Name: "reset_deploy_progress_on_start", Type: SettingBool, Default: false, Section: "scheduler", AgentRestart: true,
+			Doc: "Restart the deployment from the last known state of the resources when the agents start."},
+		{Name: "autostart_on_start", Type: SettingBool, Default: true, Section: "agent",
+			Doc: "Automatically start the agents when the server starts instead of only just in time."},
+		{Name: "server_compile", Type: SettingBool, Default: true, Section: "compiler",
 			Doc: "Allow the server to compile the configuration model."},
-		{Name: "resource_action_logs_retention", Type: SettingInt, Default: 7,
+		{Name: "auto_full_compile", Type: SettingStr, Default: "", Section: "compiler",
+			Doc: "Periodically run a full compile following a cron-like time-to-run specification; empty disables it."},
+		{Name: "resource_action_logs_retention", Type: SettingInt, Default: 7, Section: "storage",
 			Doc: "The number of days to retain resource-action logs."},
-		{Name: "available_versions_to_keep", Type: SettingInt, Default: 100,
-			Doc: "The number of versions to keep stored in the database."},
-		{Name: "protected_environment", Type: SettingBool, Default: false,
-			Doc: "When set to true, this environment cannot be cleared, deleted or decommissioned."},
-		{Name: "notification_retention", Type: SettingInt, Default: 365,
+		{Name: "available_versions_to_keep", Type: SettingInt, Default: 100, Section: "storage",
+			Doc: "The number of versions to keep stored in the database, excluding the latest released version."},
+		{Name: "protected_environment", Type: SettingBool, Default: false, Section: "environment",
+			Doc: "When set to true, this environment cannot be cleared or deleted."},
+		{Name: "notification_retention", Type: SettingInt, Default: 365, Section: "storage",
 			Doc: "The number of days to retain notifications for."},
-		{Name: "recompile_backoff", Type: SettingPositiveFloat, Default: 0.1,
-			Doc: "The number of seconds to wait before the server may attempt to do a new recompile.", Recompile: false},
+		{Name: "recompile_backoff", Type: SettingPositiveFloat, Default: 0.1, Section: "compiler",
+			Doc: "The number of seconds to wait before the server may attempt to do a new recompile."},
+		{Name: "environment_metrics_retention", Type: SettingInt, Default: 336, Section: "storage",
+			Doc: "The number of hours to retain environment metrics for; 0 disables their cleanup."},
 	} {
 		EnvironmentSettings[d.Name] = d
 	}
@@ -174,8 +170,13 @@ func (d SettingDefinition) Normalize(raw json.RawMessage) (json.RawMessage, erro
 		}
 		out = f
 	case SettingStr:
-		if s, ok := v.(string); ok {
-			out = s
+		// Inmanta's interval settings are text that may hold a number of
+		// seconds; a JSON number is taken as that text.
+		switch x := v.(type) {
+		case string:
+			out = x
+		case json.Number:
+			out = x.String()
 		}
 	case SettingEnum:
 		if s, ok := v.(string); ok && slices.Contains(d.AllowedValues, s) {

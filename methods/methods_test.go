@@ -61,15 +61,14 @@ func TestSettingNormalize(t *testing.T) {
 		{"auto_deploy", `true`, `true`},
 		{"auto_deploy", `"false"`, `false`},
 		{"auto_deploy", `1`, ``},
-		{"autostart_agent_deploy_interval", `30`, `30`},
-		{"autostart_agent_deploy_interval", `"45"`, `45`},
-		{"autostart_agent_deploy_interval", `1.5`, ``},
+		{"resource_action_logs_retention", `30`, `30`},
+		{"resource_action_logs_retention", `"45"`, `45`},
+		{"resource_action_logs_retention", `1.5`, ``},
+		{"autostart_agent_deploy_interval", `"0 * * * *"`, `"0 * * * *"`},
+		{"autostart_agent_deploy_interval", `30`, `"30"`},
+		{"autostart_agent_deploy_interval", `true`, ``},
 		{"recompile_backoff", `0.5`, `0.5`},
 		{"recompile_backoff", `-1`, ``},
-		{"agent_trigger_method_on_auto_deploy", `"push_full_deploy"`, `"push_full_deploy"`},
-		{"agent_trigger_method_on_auto_deploy", `"sometimes"`, ``},
-		{"autostart_agent_map", `{"a":"local:"}`, `{"a":"local:"}`},
-		{"autostart_agent_map", `[]`, ``},
 	}
 	for _, tt := range tests {
 		got, err := methods.EnvironmentSettings[tt.setting].Normalize(json.RawMessage(tt.in))

@@ -351,9 +351,10 @@ func (g *schemaGen) schema(t reflect.Type) *Schema {
 		if t.Elem().Kind() == reflect.Uint8 {
 			return &Schema{Type: "string", Format: "byte"}
 		}
-		return &Schema{Type: "array", Items: g.schema(t.Elem())}
+		// A nil slice is encoded as null.
+		return &Schema{Type: "array", Items: g.schema(t.Elem()), Nullable: t.Kind() == reflect.Slice}
 	case reflect.Map:
-		return &Schema{Type: "object", AdditionalProperties: g.schema(t.Elem())}
+		return &Schema{Type: "object", AdditionalProperties: g.schema(t.Elem()), Nullable: true}
 	case reflect.Struct:
 		if t.Name() == "" {
 			return g.structSchema(t)
