@@ -154,6 +154,7 @@ func BenchmarkClientSetSetting(b *testing.B) {
 			if resp.StatusCode != 200 {
 				return fmt.Errorf("status %d", resp.StatusCode)
 			}
-			return nil
+			var out struct{}
+			return json.NewDecoder(resp.Body).Decode(&out)
 		})
 }
