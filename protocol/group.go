@@ -10,6 +10,10 @@ type Group struct {
 	Doc     string     // one paragraph on what the API is for
 	Codec   ErrorCodec // wire form of errors; nil: Problem
 	Methods []any      // zero values of the declarations
+	// Security is how the group's methods authenticate, for the document;
+	// nil: a bearer token. The server's authenticator for the group
+	// enforces it.
+	Security *SecurityScheme
 }
 
 // Specs describes every method of the group.

@@ -93,15 +93,22 @@ type Components struct {
 
 // SecurityScheme is a way to authenticate.
 type SecurityScheme struct {
+	Name         string `json:"-"` // the scheme's key in the document
 	Type         string `json:"type"`
+	In           string `json:"in,omitempty"`   // apiKey: header, query or cookie
+	Field        string `json:"name,omitempty"` // apiKey: the header's name
 	Scheme       string `json:"scheme,omitempty"`
 	BearerFormat string `json:"bearerFormat,omitempty"`
 	Description  string `json:"description,omitempty"`
 }
 
-// bearerScheme is the scheme of methods that enforce authentication: a
-// bearer token, checked when the server runs with authentication on.
-const bearerScheme = "bearer"
+// bearerScheme is the scheme of methods that enforce authentication when
+// their group declares none: a bearer token, checked when the server runs
+// with authentication on.
+var bearerScheme = &SecurityScheme{
+	Name: "bearer", Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+	Description: "A token whose client types include one of the operation's x-client-types; checked when the server runs with authentication on.",
+}
 
 // Schema is a JSON Schema, in the subset OpenAPI 3.0 and 3.1 share; the
 // few places they differ (nullability, exclusive bounds) are converted by
@@ -180,6 +187,10 @@ func OpenAPI(info Info, groups ...*Group) (*Document, error) {
 		if codec == nil {
 			codec = Problem{}
 		}
+		scheme := grp.Security
+		if scheme == nil {
+			scheme = bearerScheme
+		}
 		for _, s := range specs {
 			path := openAPIPath(s.URL)
 			item := doc.Paths[path]
@@ -187,20 +198,18 @@ func OpenAPI(info Info, groups ...*Group) (*Document, error) {
 				item = &PathItem{}
 				doc.Paths[path] = item
 			}
-			(*item)[strings.ToLower(s.Operation)] = g.operation(s, grp.Name, codec)
+			op := g.operation(s, grp.Name, codec)
+			if s.EnforceAuth {
+				op.Security = []map[string][]string{{scheme.Name: {}}}
+				if doc.Components.SecuritySchemes == nil {
+					doc.Components.SecuritySchemes = map[string]*SecurityScheme{}
+				}
+				doc.Components.SecuritySchemes[scheme.Name] = scheme
+			}
+			(*item)[strings.ToLower(s.Operation)] = op
 		}
 	}
 	doc.Components.Schemas = g.schemas
-	for _, item := range doc.Paths {
-		for _, op := range *item {
-			if len(op.Security) > 0 {
-				doc.Components.SecuritySchemes = map[string]*SecurityScheme{bearerScheme: {
-					Type: "http", Scheme: "bearer", BearerFormat: "JWT",
-					Description: "A token whose client types include one of the operation's x-client-types; checked when the server runs with authentication on.",
-				}}
-			}
-		}
-	}
 	doc.finish31()
 	return doc, nil
 }
@@ -215,9 +224,6 @@ func (g *schemaGen) operation(s *MethodSpec, group string, codec ErrorCodec) *Op
 	op := &Operation{
 		OperationID: s.Name, Tags: []string{group}, Summary: summary(doc), Description: doc,
 		Responses: map[string]*Response{}, ClientTypes: s.ClientTypes,
-	}
-	if s.EnforceAuth {
-		op.Security = []map[string][]string{{bearerScheme: {}}}
 	}
 	var body *Schema
 	for _, a := range s.Args {

@@ -75,3 +75,60 @@ func TestCallerAndEnforceAuth(t *testing.T) {
 		}
 	}
 }
+
+type (
+	Build struct {
+		protocol.Method[string] `path:"/builds/" operation:"GET" bare:"true"`
+	}
+	keyed struct{}
+)
+
+func (keyed) Build(context.Context, Build) (string, error) { return "built", nil }
+
+// Each group keeps its own scheme: an API key for one, bearer tokens for
+// the other, and the document says so.
+func TestAuthPerGroup(t *testing.T) {
+	apiKey := &protocol.SecurityScheme{Name: "apiKey", Type: "apiKey", In: "header", Field: "Authorization"}
+	builds := &protocol.Group{Name: "builds", Methods: []any{Build{}}, Security: apiKey}
+	who := &protocol.Group{Name: "who", Methods: []any{Whoami{}, Health{}}}
+	s := server.New(server.WithLogger(slog.New(slog.DiscardHandler)),
+		server.WithAuth(protocol.Auth{Authenticator: staticTokens}),
+		server.WithGroupAuth(builds, protocol.Auth{Authenticator: protocol.APIKey{
+			Key: "k3y", Caller: protocol.Caller{Subject: "binder", ClientTypes: []string{"api"}}, Status: 403}}))
+	if err := s.Register(keyed{}, builds); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Register(callers{}, who); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	tests := []struct {
+		path, auth string
+		status     int
+	}{
+		{"/builds/", "k3y", 200},
+		{"/builds/", "wrong", 403},
+		{"/builds/", "Bearer alice", 403},
+		{"/api/v1/whoami", "Bearer alice", 200},
+		{"/api/v1/whoami", "k3y", 401},
+	}
+	for _, tt := range tests {
+		if r := call(t, "GET", ts.URL+tt.path, "", "Authorization", tt.auth); r.status != tt.status {
+			t.Errorf("GET %s with %q: %d %s; want %d", tt.path, tt.auth, r.status, r.body, tt.status)
+		}
+	}
+	doc, err := s.OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Components.SecuritySchemes["apiKey"] == nil || doc.Components.SecuritySchemes["bearer"] == nil {
+		t.Errorf("security schemes %v; want apiKey and bearer", doc.Components.SecuritySchemes)
+	}
+	if sec := (*doc.Paths["/builds/"])["get"].Security; len(sec) != 1 || sec[0]["apiKey"] == nil {
+		t.Errorf("/builds/ security %v", sec)
+	}
+	if sec := (*doc.Paths["/api/v1/health"])["get"].Security; sec != nil {
+		t.Errorf("an enforce_auth:\"false\" method has security %v", sec)
+	}
+}

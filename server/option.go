@@ -25,6 +25,7 @@ type options struct {
 	auth              *protocol.Auth
 	maxConcurrent     int
 	corsOrigins       []string
+	groupAuth         map[*protocol.Group]*protocol.Auth
 }
 
 func defaultOptions() options {
@@ -90,3 +91,14 @@ func WithoutDocs() Option { return func(o *options) { o.docs = false } }
 // WithAuth authenticates callers and enforces each method's client types
 // (see protocol.Auth). Without it, every request is let through.
 func WithAuth(a protocol.Auth) Option { return func(o *options) { o.auth = &a } }
+
+// WithGroupAuth authenticates the methods of one group with a, instead of
+// the server's WithAuth: each API a server reproduces keeps its own scheme.
+func WithGroupAuth(g *protocol.Group, a protocol.Auth) Option {
+	return func(o *options) {
+		if o.groupAuth == nil {
+			o.groupAuth = map[*protocol.Group]*protocol.Auth{}
+		}
+		o.groupAuth[g] = &a
+	}
+}

@@ -74,7 +74,7 @@ func New(opts ...Option) *Server {
 	var h http.Handler = compress(s.router)
 	h = s.limitConcurrency(h)
 	if len(s.opts.corsOrigins) > 0 {
-		c := newCORS(s.opts.corsOrigins, s.opts.auth != nil && s.opts.auth.Authenticator != nil)
+		c := newCORS(s.opts.corsOrigins, (s.opts.auth != nil && s.opts.auth.Authenticator != nil) || len(s.opts.groupAuth) > 0)
 		s.router.GlobalOPTIONS = http.HandlerFunc(c.preflight)
 		h = c.wrap(h)
 	}
@@ -117,7 +117,11 @@ func (s *Server) Register(handler any, groups ...*protocol.Group) error {
 				return fmt.Errorf("server: group %s: method %s has no handle: %s has no method %s", g.Name, spec.Name, ht, spec.Name)
 			}
 			delete(handles, spec.Name)
-			if err := s.mount(spec, fn, hv, codec); err != nil {
+			auth := s.opts.auth
+			if ga, ok := s.opts.groupAuth[g]; ok {
+				auth = ga
+			}
+			if err := s.mount(spec, fn, hv, codec, auth); err != nil {
 				return fmt.Errorf("server: group %s: %w", g.Name, err)
 			}
 		}
@@ -142,16 +146,16 @@ func (s *Server) Handle(decl any, handle any) error {
 	if err != nil {
 		return err
 	}
-	if err := s.mount(spec, handle, reflect.Value{}, s.opts.codec); err != nil {
+	if err := s.mount(spec, handle, reflect.Value{}, s.opts.codec, s.opts.auth); err != nil {
 		return err
 	}
 	s.loose.Methods = append(s.loose.Methods, decl)
 	return nil
 }
 
-func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, codec protocol.ErrorCodec) error {
+func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, codec protocol.ErrorCodec, auth *protocol.Auth) error {
 	e, err := protocol.NewEndpoint(spec, handle, protocol.EndpointConfig{
-		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv, Auth: s.opts.auth,
+		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv, Auth: auth,
 		BodyTimeout: s.opts.bodyTimeout,
 	})
 	if err != nil {
