@@ -193,3 +193,12 @@ func TestCORS(t *testing.T) {
 		ts.Close()
 	}
 }
+
+func TestOversizedHeadersAre431(t *testing.T) {
+	url, w, stop, served := serveWaiter(t, server.WithMaxHeaderBytes(4<<10))
+	defer func() { close(w.release); stop(); <-served }()
+	r := call(t, "GET", url+"/api/v1/wait", "", "X-Padding", strings.Repeat("x", 64<<10))
+	if r.status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("64 KiB of headers against a 4 KiB limit: status %d", r.status)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,50 @@ func TestShutdownIsBounded(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve did not return after its shutdown timeout")
+	}
+}
+
+// Once shutdown begins, the server answers what still reaches it (behind
+// another front end, or on a connection already read) with 503.
+func TestDrainingAnswers503(t *testing.T) {
+	w := waiter{started: make(chan struct{}, 1), release: make(chan struct{})}
+	s := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	if err := s.Register(w, &protocol.Group{Name: "wait", Methods: []any{Wait{}}}); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	go func() {
+		if resp, err := http.Get("http://" + ln.Addr().String() + "/api/v1/wait"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-w.started
+	stop()
+	// An unrouted path answers 404 until the drain is noticed, 503 after:
+	// the drain is checked before routing.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/nothing", nil))
+		if rec.Code == http.StatusServiceUnavailable {
+			if rec.Header().Get("Retry-After") == "" || rec.Header().Get("Connection") != "close" {
+				t.Errorf("503 while draining without Retry-After and Connection: close: %v", rec.Header())
+			}
+			break
+		}
+		if rec.Code != http.StatusNotFound || time.Now().After(deadline) {
+			t.Fatalf("answered %d after shutdown began; want 404 then 503", rec.Code)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(w.release)
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
 	}
 }
