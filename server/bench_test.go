@@ -162,53 +162,59 @@ func benchSetup(b *testing.B) (tag, hand http.Handler, id uuid.UUID) {
 	return s, handWritten(store), id
 }
 
-// runPair serves the same request through both handlers, alternating
-// them (and which goes first) within each iteration so that the machine's
-// drift weighs on both alike, and reports each one's ns/op and allocs/op
-// and the ratio of tagrpc to the hand-written handler.
-func runPair(b *testing.B, tag, hand http.Handler, newReq func() *http.Request, wantStatus int) {
-	for _, h := range []http.Handler{hand, tag} {
+// side is one handler of a pair and how to build its request.
+type side struct {
+	name   string
+	h      http.Handler
+	newReq func() *http.Request
+}
+
+// runPair serves requests through two handlers, alternating them (and
+// which goes first) within each iteration so that the machine's drift
+// weighs on both alike, and reports each one's ns/op and allocs/op and
+// the ratio of the first to the second.
+func runPair(b *testing.B, x, y side, wantStatus int) {
+	for _, s := range []side{x, y} {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, newReq())
+		s.h.ServeHTTP(rec, s.newReq())
 		if rec.Code != wantStatus {
-			b.Fatalf("status %d, want %d: %s", rec.Code, wantStatus, rec.Body)
+			b.Fatalf("%s: status %d, want %d: %s", s.name, rec.Code, wantStatus, rec.Body)
 		}
 	}
-	serve := func(h http.Handler) { h.ServeHTTP(httptest.NewRecorder(), newReq()) }
-	allocsTag := testing.AllocsPerRun(500, func() { serve(tag) })
-	allocsHand := testing.AllocsPerRun(500, func() { serve(hand) })
-	timed := func(h http.Handler) time.Duration {
-		rec, req := httptest.NewRecorder(), newReq()
+	allocs := func(s side) float64 {
+		return testing.AllocsPerRun(500, func() { s.h.ServeHTTP(httptest.NewRecorder(), s.newReq()) })
+	}
+	timed := func(s side) time.Duration {
+		rec, req := httptest.NewRecorder(), s.newReq()
 		t0 := time.Now()
-		h.ServeHTTP(rec, req)
+		s.h.ServeHTTP(rec, req)
 		return time.Since(t0)
 	}
-	var tTag, tHand time.Duration
+	var tx, ty time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if i%2 == 0 {
-			tHand += timed(hand)
-			tTag += timed(tag)
+			ty += timed(y)
+			tx += timed(x)
 		} else {
-			tTag += timed(tag)
-			tHand += timed(hand)
+			tx += timed(x)
+			ty += timed(y)
 		}
 	}
 	b.StopTimer()
 	n := float64(b.N)
-	b.ReportMetric(float64(tTag.Nanoseconds())/n, "tagrpc-ns/op")
-	b.ReportMetric(float64(tHand.Nanoseconds())/n, "handwritten-ns/op")
-	b.ReportMetric(allocsTag, "tagrpc-allocs/op")
-	b.ReportMetric(allocsHand, "handwritten-allocs/op")
-	b.ReportMetric(float64(tTag)/float64(tHand), "ratio")
+	b.ReportMetric(float64(tx.Nanoseconds())/n, x.name+"-ns/op")
+	b.ReportMetric(float64(ty.Nanoseconds())/n, y.name+"-ns/op")
+	b.ReportMetric(allocs(x), x.name+"-allocs/op")
+	b.ReportMetric(allocs(y), y.name+"-allocs/op")
+	b.ReportMetric(float64(tx)/float64(ty), "ratio")
 }
 
 func BenchmarkGetProject(b *testing.B) {
 	tag, hand, id := benchSetup(b)
 	url := "/api/v1/project/" + id.String()
-	runPair(b, tag, hand, func() *http.Request {
-		return httptest.NewRequest(http.MethodGet, url, nil)
-	}, 200)
+	req := func() *http.Request { return httptest.NewRequest(http.MethodGet, url, nil) }
+	runPair(b, side{"tagrpc", tag, req}, side{"handwritten", hand, req}, 200)
 }
 
 func BenchmarkModifyProject(b *testing.B) {
@@ -216,12 +222,13 @@ func BenchmarkModifyProject(b *testing.B) {
 	url := "/api/v1/project/" + id.String()
 	tid := uuid.NewString()
 	const body = `{"name":"renamed","description":"a longer description of the project"}`
-	runPair(b, tag, hand, func() *http.Request {
+	req := func() *http.Request {
 		r := httptest.NewRequest(http.MethodPost, url, strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("X-Inmanta-tid", tid)
 		return r
-	}, 200)
+	}
+	runPair(b, side{"tagrpc", tag, req}, side{"handwritten", hand, req}, 200)
 }
 
 // BenchmarkAuthOverhead serves GET /api/v1/project/<id> with and without
@@ -255,41 +262,5 @@ func BenchmarkAuthOverhead(b *testing.B) {
 		r.Header.Set("Authorization", "Bearer "+token)
 		return r
 	}
-	for _, c := range []struct {
-		h   http.Handler
-		req func() *http.Request
-	}{{open, plainReq}, {guarded, authReq}} {
-		rec := httptest.NewRecorder()
-		c.h.ServeHTTP(rec, c.req())
-		if rec.Code != 200 {
-			b.Fatalf("status %d: %s", rec.Code, rec.Body)
-		}
-	}
-	allocsOpen := testing.AllocsPerRun(200, func() { open.ServeHTTP(httptest.NewRecorder(), plainReq()) })
-	allocsAuth := testing.AllocsPerRun(200, func() { guarded.ServeHTTP(httptest.NewRecorder(), authReq()) })
-	var tOpen, tAuth time.Duration
-	b.ResetTimer()
-	timed := func(h http.Handler, r *http.Request) time.Duration {
-		rec := httptest.NewRecorder()
-		t0 := time.Now()
-		h.ServeHTTP(rec, r)
-		return time.Since(t0)
-	}
-	for i := 0; i < b.N; i++ {
-		// Which goes first alternates: the second of a pair runs warmer.
-		if i%2 == 0 {
-			tOpen += timed(open, plainReq())
-			tAuth += timed(guarded, authReq())
-		} else {
-			tAuth += timed(guarded, authReq())
-			tOpen += timed(open, plainReq())
-		}
-	}
-	b.StopTimer()
-	n := float64(b.N)
-	b.ReportMetric(float64(tAuth.Nanoseconds())/n, "auth-ns/op")
-	b.ReportMetric(float64(tOpen.Nanoseconds())/n, "open-ns/op")
-	b.ReportMetric(allocsAuth, "auth-allocs/op")
-	b.ReportMetric(allocsOpen, "open-allocs/op")
-	b.ReportMetric(float64(tAuth)/float64(tOpen), "ratio")
+	runPair(b, side{"auth", guarded, authReq}, side{"open", open, plainReq}, 200)
 }
