@@ -2,38 +2,40 @@
 
 package handlers
 
-// Every method has a handle: a missing one is a compile error here.
-// Signatures are checked at registration, where remapped arguments and
-// getters are known.
-var (
-	// methods.InmantaV1
-	_ = (*Inmanta).CreateProject
-	_ = (*Inmanta).ModifyProject
-	_ = (*Inmanta).DeleteProject
-	_ = (*Inmanta).ListProjects
-	_ = (*Inmanta).GetProject
-	_ = (*Inmanta).CreateEnvironment
-	_ = (*Inmanta).ModifyEnvironment
-	_ = (*Inmanta).DeleteEnvironment
-	_ = (*Inmanta).ListEnvironments
-	_ = (*Inmanta).GetEnvironment
-	_ = (*Inmanta).ListSettings
-	_ = (*Inmanta).GetSetting
-	_ = (*Inmanta).SetSetting
-	_ = (*Inmanta).DeleteSetting
-	_ = (*Inmanta).CreateToken
-	// methods.InmantaV2
-	_ = (*Inmanta).ProjectCreate
-	_ = (*Inmanta).ProjectModify
-	_ = (*Inmanta).ProjectDelete
-	_ = (*Inmanta).ProjectList
-	_ = (*Inmanta).ProjectGet
-	_ = (*Inmanta).EnvironmentCreate
-	_ = (*Inmanta).EnvironmentModify
-	_ = (*Inmanta).EnvironmentDelete
-	_ = (*Inmanta).EnvironmentList
-	_ = (*Inmanta).EnvironmentGet
-	_ = (*Inmanta).EnvironmentCreateToken
-	_ = (*Inmanta).EnvironmentTokenList
-	_ = (*Inmanta).EnvironmentTokenRevoke
-)
+import "github.com/tagrpc/tagrpc/protocol"
+
+// Invokers lets the server call every handle of Inmanta directly.
+func (*Inmanta) Invokers() protocol.Invokers {
+	return protocol.Invokers{
+		// methods.InmantaV1
+		"CreateProject":     protocol.Invoke((*Inmanta).CreateProject),
+		"ModifyProject":     protocol.Invoke((*Inmanta).ModifyProject),
+		"DeleteProject":     protocol.InvokeNoReply((*Inmanta).DeleteProject),
+		"ListProjects":      protocol.Invoke((*Inmanta).ListProjects),
+		"GetProject":        protocol.Invoke((*Inmanta).GetProject),
+		"CreateEnvironment": protocol.Invoke((*Inmanta).CreateEnvironment),
+		"ModifyEnvironment": protocol.Invoke((*Inmanta).ModifyEnvironment),
+		"DeleteEnvironment": protocol.InvokeNoReply((*Inmanta).DeleteEnvironment),
+		"ListEnvironments":  protocol.Invoke((*Inmanta).ListEnvironments),
+		"GetEnvironment":    protocol.Invoke((*Inmanta).GetEnvironment),
+		"ListSettings":      protocol.Invoke((*Inmanta).ListSettings),
+		"GetSetting":        protocol.Invoke((*Inmanta).GetSetting),
+		"SetSetting":        protocol.Invoke((*Inmanta).SetSetting),
+		"DeleteSetting":     protocol.Invoke((*Inmanta).DeleteSetting),
+		"CreateToken":       protocol.Invoke((*Inmanta).CreateToken),
+		// methods.InmantaV2
+		"ProjectCreate":          protocol.Invoke((*Inmanta).ProjectCreate),
+		"ProjectModify":          protocol.Invoke((*Inmanta).ProjectModify),
+		"ProjectDelete":          protocol.InvokeNoReply((*Inmanta).ProjectDelete),
+		"ProjectList":            protocol.Invoke((*Inmanta).ProjectList),
+		"ProjectGet":             protocol.Invoke((*Inmanta).ProjectGet),
+		"EnvironmentCreate":      protocol.Invoke((*Inmanta).EnvironmentCreate),
+		"EnvironmentModify":      protocol.Invoke((*Inmanta).EnvironmentModify),
+		"EnvironmentDelete":      protocol.InvokeNoReply((*Inmanta).EnvironmentDelete),
+		"EnvironmentList":        protocol.Invoke((*Inmanta).EnvironmentList),
+		"EnvironmentGet":         protocol.Invoke((*Inmanta).EnvironmentGet),
+		"EnvironmentCreateToken": protocol.Invoke((*Inmanta).EnvironmentCreateToken),
+		"EnvironmentTokenList":   protocol.Invoke((*Inmanta).EnvironmentTokenList),
+		"EnvironmentTokenRevoke": protocol.InvokeNoReply((*Inmanta).EnvironmentTokenRevoke),
+	}
+}

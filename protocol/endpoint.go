@@ -42,6 +42,9 @@ type EndpointConfig struct {
 	// handle is then a method expression (reflect.Method.Func), which reflect
 	// calls without the allocation a method value costs.
 	Receiver reflect.Value
+	// Invoker, when set, calls the handle without reflect.Call; it must be
+	// made from the same method expression as the handle.
+	Invoker Invoker
 }
 
 // Endpoint serves one method with one handle. Build it with NewEndpoint,
@@ -81,7 +84,7 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 	if !ok {
 		fn = reflect.ValueOf(handle)
 	}
-	b, err := bind(s, fn, cfg.Receiver, cfg.Getters)
+	b, err := bind(s, fn, cfg.Receiver, cfg.Getters, cfg.Invoker)
 	if err != nil {
 		return nil, fmt.Errorf("protocol: method %s: %w", s.Name, err)
 	}
@@ -167,7 +170,7 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		}
 	}
 	var (
-		reply reflect.Value
+		reply any
 		err   error
 	)
 	if e.spec.Timeout > 0 {
@@ -283,7 +286,7 @@ func decodeQueryMap(a *ArgSpec, ptr unsafe.Pointer, q map[string][]string) *Fiel
 }
 
 type result struct {
-	reply reflect.Value
+	reply any
 	err   error
 	panic any
 	stack []byte
@@ -291,7 +294,7 @@ type result struct {
 
 // callWithTimeout runs the handle with the method's deadline and answers 504
 // when it passes, even if the handle does not watch its context.
-func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value, caller *Caller) (reflect.Value, error) {
+func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value, caller *Caller) (any, error) {
 	ctx, cancel := context.WithTimeout(parent, e.spec.Timeout)
 	defer cancel()
 	done := make(chan result, 1)
@@ -308,11 +311,11 @@ func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value, call
 	case res := <-done:
 		if res.panic != nil {
 			e.log.Error("handle panicked", "method", e.spec.Name, "panic", fmt.Sprint(res.panic), "stack", string(res.stack))
-			return reflect.Value{}, &Error{Status: http.StatusInternalServerError, Message: internalMessage}
+			return nil, &Error{Status: http.StatusInternalServerError, Message: internalMessage}
 		}
 		return res.reply, res.err
 	case <-ctx.Done():
-		return reflect.Value{}, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -370,7 +373,7 @@ type replyBuffer struct {
 	enc *json.Encoder
 }
 
-func (e *Endpoint) writeReply(w http.ResponseWriter, r *http.Request, reply reflect.Value) {
+func (e *Endpoint) writeReply(w http.ResponseWriter, r *http.Request, reply any) {
 	h := w.Header()
 	for _, name := range e.replyHeaders {
 		if v := r.Header[name]; len(v) > 0 {
@@ -389,7 +392,7 @@ func (e *Endpoint) writeReply(w http.ResponseWriter, r *http.Request, reply refl
 		}
 	}()
 	rb.buf.WriteString(e.envelopeOpen)
-	if err := rb.enc.Encode(reply.Interface()); err != nil {
+	if err := rb.enc.Encode(reply); err != nil {
 		e.log.Error("reply could not be encoded", "method", e.spec.Name, "request_id", h.Get("X-Request-Id"), "error", err)
 		e.WriteError(w, r, &Error{Status: http.StatusInternalServerError, Message: internalMessage})
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unsafe"
 )
 
 // Getters converts arguments into what handles ask for, after Inmanta's
@@ -55,6 +56,9 @@ type binding struct {
 	direct bool          // the handle takes the method struct itself
 	fields []fieldBinding
 	reply  bool
+
+	inv     Invoker // when set, the handle is called through it
+	recvAny any     // recv, boxed once for inv
 }
 
 type fieldBinding struct {
@@ -71,12 +75,18 @@ type fieldBinding struct {
 //	func(context.Context, In) error            // a method without a reply body
 //
 // In is the method struct or a struct whose fields name its arguments.
-func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters) (*binding, error) {
+func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters, inv Invoker) (*binding, error) {
 	if fn.Kind() != reflect.Func {
 		return nil, fmt.Errorf("handle is a %s, not a func", fn.Type())
 	}
 	t := fn.Type()
 	b := &binding{fn: fn, recv: recv, reply: s.Reply}
+	if inv != nil {
+		if !recv.IsValid() || inv.funcType() != t {
+			return nil, fmt.Errorf("the invoker of handle %s calls a %s", t, inv.funcType())
+		}
+		b.inv, b.recvAny = inv, recv.Interface()
+	}
 	if recv.IsValid() {
 		// Check the method's own parameters: those after the receiver.
 		t = methodType{t}
@@ -176,21 +186,16 @@ func (t methodType) NumIn() int            { return t.Type.NumIn() - 1 }
 func (t methodType) In(i int) reflect.Type { return t.Type.In(i + 1) }
 func (t methodType) String() string        { return t.Type.String() }
 
-// call runs the handle with the decoded method struct m (a pointer).
-func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (reflect.Value, error) {
-	var buf [3]reflect.Value
-	args := buf[:0]
-	if b.recv.IsValid() {
-		args = append(args, b.recv)
-	}
-	ctxV := reflect.ValueOf(&ctx).Elem()
-	args = append(args, ctxV)
+// call runs the handle with the decoded method struct m (a pointer) and
+// returns its reply, nil for a method without one.
+func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (any, error) {
+	var in reflect.Value // the handle's argument struct, addressable
 	switch {
 	case b.inType == nil:
 	case b.direct:
-		args = append(args, m.Elem())
+		in = m.Elem()
 	default:
-		in := reflect.New(b.inType).Elem()
+		in = reflect.New(b.inType).Elem()
 		src := m.Elem()
 		for _, f := range b.fields {
 			if f.caller != 0 {
@@ -207,22 +212,39 @@ func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (re
 			}
 			v := src.Field(f.arg.index)
 			if f.getter.IsValid() {
-				out := f.getter.Call([]reflect.Value{ctxV, v})
+				c := ctx // a copy, so that only calls with getters move ctx to the heap
+				out := f.getter.Call([]reflect.Value{reflect.ValueOf(&c).Elem(), v})
 				if err, _ := out[1].Interface().(error); err != nil {
-					return reflect.Value{}, err
+					return nil, err
 				}
 				v = out[0]
 			}
 			in.Field(f.index).Set(v)
 		}
+	}
+	if b.inv != nil {
+		var ptr unsafe.Pointer
+		if in.IsValid() {
+			ptr = in.Addr().UnsafePointer()
+		}
+		return b.inv.invoke(b.recvAny, ctx, ptr)
+	}
+	var buf [3]reflect.Value
+	args := buf[:0]
+	if b.recv.IsValid() {
+		args = append(args, b.recv)
+	}
+	c := ctx // a copy, so that calls through inv keep ctx off the heap
+	args = append(args, reflect.ValueOf(&c).Elem())
+	if in.IsValid() {
 		args = append(args, in)
 	}
 	out := b.fn.Call(args)
 	if errV := out[len(out)-1]; !errV.IsNil() {
-		return reflect.Value{}, errV.Interface().(error)
+		return nil, errV.Interface().(error)
 	}
 	if !b.reply {
-		return reflect.Value{}, nil
+		return nil, nil
 	}
-	return out[0], nil
+	return out[0].Interface(), nil
 }

@@ -89,6 +89,15 @@ func (h benchHandles) BenchModifyProject(_ context.Context, in BenchModifyProjec
 	return benchProjectReply{Project: p}, nil
 }
 
+// Invokers lets the server call the handles without reflect.Call, as the
+// Invokers that tagrpc-gen writes do.
+func (benchHandles) Invokers() protocol.Invokers {
+	return protocol.Invokers{
+		"BenchGetProject":    protocol.Invoke(benchHandles.BenchGetProject),
+		"BenchModifyProject": protocol.Invoke(benchHandles.BenchModifyProject),
+	}
+}
+
 // handWritten is what one would write without tagrpc.
 func handWritten(store *benchStore) http.Handler {
 	v := validator.New(validator.WithRequiredStructEnabled())

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/julienschmidt/httprouter"
@@ -27,9 +28,11 @@ type Server struct {
 	router    *httprouter.Router
 	routes    []route
 	endpoints []*protocol.Endpoint
-	handler   http.Handler
 	getters   protocol.Getters
 	draining  chan struct{}
+	ids       *requestIDs
+	inFlight  atomic.Int64
+	cors      *cors // nil: no CORS
 
 	groups []*protocol.Group // registered, for the OpenAPI document
 	loose  protocol.Group    // methods registered one by one with Handle
@@ -42,7 +45,7 @@ type route struct {
 
 // New returns a server with no routes.
 func New(opts ...Option) *Server {
-	s := &Server{opts: defaultOptions(), draining: make(chan struct{})}
+	s := &Server{opts: defaultOptions(), draining: make(chan struct{}), ids: newRequestIDs()}
 	for _, o := range opts {
 		o(&s.opts)
 	}
@@ -63,22 +66,14 @@ func New(opts ...Option) *Server {
 		protocol.WriteError(w, r, s.codecFor(r.URL.Path), protocol.Errorf(http.StatusMethodNotAllowed,
 			"%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, w.Header().Get("Allow")))
 	})
-	s.router.PanicHandler = func(w http.ResponseWriter, r *http.Request, p any) {
-		s.opts.logger.Error("request panicked", "path", r.URL.Path, "request_id", w.Header().Get(requestIDHeader), "panic", fmt.Sprint(p))
-		protocol.WriteError(w, r, s.opts.codec, protocol.Internal("An internal error occurred; the server log has the details."))
-	}
 	s.loose = protocol.Group{Name: "default", Codec: s.opts.codec}
 	if s.opts.docs {
 		s.addDocRoutes()
 	}
-	var h http.Handler = compress(s.router)
-	h = s.limitConcurrency(h)
 	if len(s.opts.corsOrigins) > 0 {
-		c := newCORS(s.opts.corsOrigins, (s.opts.auth != nil && s.opts.auth.Authenticator != nil) || len(s.opts.groupAuth) > 0)
-		s.router.GlobalOPTIONS = http.HandlerFunc(c.preflight)
-		h = c.wrap(h)
+		s.cors = newCORS(s.opts.corsOrigins, (s.opts.auth != nil && s.opts.auth.Authenticator != nil) || len(s.opts.groupAuth) > 0)
+		s.router.GlobalOPTIONS = http.HandlerFunc(s.cors.preflight)
 	}
-	s.handler = s.middleware(h)
 	return s
 }
 
@@ -87,7 +82,8 @@ func New(opts ...Option) *Server {
 // dependencies). A method with no handle, an exported handle-shaped method
 // (one taking a context.Context first) that no group declares, or any
 // mistake in a declaration or handle is an error naming the method and the
-// field.
+// field. A handler with a method Invokers() protocol.Invokers (tagrpc-gen
+// writes one) has its handles called through those, without reflect.Call.
 func (s *Server) Register(handler any, groups ...*protocol.Group) error {
 	if len(s.opts.errs) > 0 {
 		return errors.Join(s.opts.errs...)
@@ -100,6 +96,10 @@ func (s *Server) Register(handler any, groups ...*protocol.Group) error {
 		if m.Type.NumIn() >= 2 && m.Type.In(1) == reflect.TypeFor[context.Context]() {
 			handles[m.Name] = m.Func
 		}
+	}
+	var invokers protocol.Invokers
+	if p, ok := handler.(interface{ Invokers() protocol.Invokers }); ok {
+		invokers = p.Invokers()
 	}
 	for _, g := range groups {
 		specs, err := g.Specs()
@@ -121,7 +121,7 @@ func (s *Server) Register(handler any, groups ...*protocol.Group) error {
 			if ga, ok := s.opts.groupAuth[g]; ok {
 				auth = ga
 			}
-			if err := s.mount(spec, fn, hv, codec, auth); err != nil {
+			if err := s.mount(spec, fn, hv, invokers[spec.Name], codec, auth); err != nil {
 				return fmt.Errorf("server: group %s: %w", g.Name, err)
 			}
 		}
@@ -146,16 +146,16 @@ func (s *Server) Handle(decl any, handle any) error {
 	if err != nil {
 		return err
 	}
-	if err := s.mount(spec, handle, reflect.Value{}, s.opts.codec, s.opts.auth); err != nil {
+	if err := s.mount(spec, handle, reflect.Value{}, nil, s.opts.codec, s.opts.auth); err != nil {
 		return err
 	}
 	s.loose.Methods = append(s.loose.Methods, decl)
 	return nil
 }
 
-func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, codec protocol.ErrorCodec, auth *protocol.Auth) error {
+func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, inv protocol.Invoker, codec protocol.ErrorCodec, auth *protocol.Auth) error {
 	e, err := protocol.NewEndpoint(spec, handle, protocol.EndpointConfig{
-		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv, Auth: auth,
+		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv, Invoker: inv, Auth: auth,
 		BodyTimeout: s.opts.bodyTimeout,
 	})
 	if err != nil {
@@ -260,11 +260,6 @@ func (s *Server) Specs() []*protocol.MethodSpec {
 		out[i] = e.Spec()
 	}
 	return out
-}
-
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.handler.ServeHTTP(w, r)
 }
 
 // Serve accepts connections on ln until ctx is done, then shuts down

@@ -5,30 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
-
-	"github.com/tagrpc/tagrpc/protocol"
 )
-
-// limitConcurrency answers 503 with Retry-After when max requests are
-// already in flight, rather than queueing without bound.
-func (s *Server) limitConcurrency(next http.Handler) http.Handler {
-	if s.opts.maxConcurrent <= 0 {
-		return next
-	}
-	var inFlight atomic.Int64
-	limit := int64(s.opts.maxConcurrent)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer inFlight.Add(-1)
-		if inFlight.Add(1) > limit {
-			w.Header().Set("Retry-After", "1")
-			protocol.WriteError(w, r, s.codecFor(r.URL.Path),
-				protocol.Unavailable("The server is at its limit of %d concurrent requests; retry shortly", limit))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 // minGzip is the smallest reply worth compressing.
 const minGzip = 1024
@@ -37,21 +14,6 @@ var gzipPool = sync.Pool{New: func() any {
 	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
 	return w
 }}
-
-// compress gzips replies for clients that accept it, when the reply is
-// large enough to gain from it.
-func compress(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodHead || !acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Add("Vary", "Accept-Encoding")
-		gw := &gzipWriter{ResponseWriter: w}
-		defer gw.finish()
-		next.ServeHTTP(gw, r)
-	})
-}
 
 func acceptsGzip(header string) bool {
 	if !strings.Contains(header, "gzip") {
@@ -166,15 +128,13 @@ func (c *cors) allowed(origin string) bool {
 	return origin != "" && (c.any || c.origins[origin])
 }
 
-func (c *cors) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); c.allowed(origin) {
-			w.Header().Set("Access-Control-Allow-Origin", origin)
-			w.Header().Add("Vary", "Origin")
-			w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id, X-Inmanta-Tid, Retry-After")
-		}
-		next.ServeHTTP(w, r)
-	})
+// mark lets the request's origin read the reply, when it is allowed.
+func (c *cors) mark(w http.ResponseWriter, r *http.Request) {
+	if origin := r.Header.Get("Origin"); c.allowed(origin) {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Add("Vary", "Origin")
+		w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id, X-Inmanta-Tid, Retry-After")
+	}
 }
 
 // preflight answers OPTIONS from the routes: httprouter has set Allow to

@@ -5,8 +5,9 @@
 //     fields, registered with protocol for the OpenAPI document;
 //   - docs/openapi.json: the OpenAPI 3.1 document, a snapshot;
 //   - client/zz_generated.go: one typed Client method per declaration;
-//   - handlers/zz_handles.go: a compile-time check that the handler type
-//     has a handle for every method of the groups it serves.
+//   - handlers/zz_handles.go: an Invokers method per handler type, listing
+//     a handle for every method of the groups it serves (a missing one
+//     fails to compile) so that the server calls them without reflect.Call.
 package main
 
 import (
@@ -69,31 +70,38 @@ func run(root, serves string) error {
 	if err := write(filepath.Join(root, "client", "zz_generated.go"), client, true); err != nil {
 		return err
 	}
-	check, err := handlesFile(serves)
+	check, err := handlesFile(root, serves)
 	if err != nil {
 		return err
 	}
 	return write(filepath.Join(root, "handlers", "zz_handles.go"), check, true)
 }
 
-// handlesFile lists every handle as a method expression of the handler
-// type serving its group: a missing handle fails to compile. The handle's
-// signature is not pinned here, since a handle may remap its arguments or
-// have them converted by getters; registration checks it.
-func handlesFile(serves string) ([]byte, error) {
+// handlesFile gives every handler type an Invokers method listing its
+// handles as method expressions: a missing handle fails to compile, and
+// the server calls each one directly rather than through reflect.Call.
+// The shape of each handle (with or without arguments, with or without a
+// reply) is read from the handlers' source; a handle of another shape is
+// only referenced, and registration reports what is wrong with it.
+func handlesFile(root, serves string) ([]byte, error) {
 	groups := map[string]*protocol.Group{}
 	for i, g := range methods.Groups {
 		groups[groupVarName(i)] = g
 	}
+	shapes, err := handleShapes(filepath.Join(root, "handlers"))
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
-	b.WriteString(header + "package handlers\n\n")
-	b.WriteString("// Every method has a handle: a missing one is a compile error here.\n")
-	b.WriteString("// Signatures are checked at registration, where remapped arguments and\n// getters are known.\nvar (\n")
+	b.WriteString(header + "package handlers\n\nimport \"github.com/tagrpc/tagrpc/protocol\"\n\n")
 	for _, entry := range strings.Split(serves, ";") {
 		typ, list, ok := strings.Cut(entry, "=")
 		if !ok {
 			return nil, fmt.Errorf("-handlers entry %q is not Type=Group,Group", entry)
 		}
+		var unshaped []string
+		fmt.Fprintf(&b, "// Invokers lets the server call every handle of %s directly.\n", typ)
+		fmt.Fprintf(&b, "func (*%s) Invokers() protocol.Invokers {\n\treturn protocol.Invokers{\n", typ)
 		for _, name := range strings.Split(list, ",") {
 			g, ok := groups[name]
 			if !ok {
@@ -103,14 +111,75 @@ func handlesFile(serves string) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(&b, "\t// methods.%s\n", name)
+			fmt.Fprintf(&b, "\t\t// methods.%s\n", name)
 			for _, s := range specs {
-				fmt.Fprintf(&b, "\t_ = (*%s).%s\n", typ, s.Name)
+				expr := fmt.Sprintf("(*%s).%s", typ, s.Name)
+				fn := map[shape]string{{2, 2}: "Invoke", {1, 2}: "InvokeNoArgs", {2, 1}: "InvokeNoReply"}[shapes[typ+"."+s.Name]]
+				if fn == "" {
+					unshaped = append(unshaped, expr)
+					continue
+				}
+				fmt.Fprintf(&b, "\t\t%q: protocol.%s(%s),\n", s.Name, fn, expr)
+			}
+		}
+		b.WriteString("\t}\n}\n")
+		if len(unshaped) > 0 {
+			b.WriteString("\n// Handles of no shape an Invoker takes: registration says why.\nvar (\n")
+			for _, expr := range unshaped {
+				fmt.Fprintf(&b, "\t_ = %s\n", expr)
+			}
+			b.WriteString(")\n")
+		}
+	}
+	return b.Bytes(), nil
+}
+
+// shape counts a handle's parameters and results, the receiver left out.
+type shape struct{ params, results int }
+
+// handleShapes reads the methods declared in a package's source, keyed
+// "Type.Method", skipping generated files.
+func handleShapes(dir string) (map[string]shape, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	fset := token.NewFileSet()
+	out := map[string]shape{}
+	count := func(fl *ast.FieldList) int {
+		if fl == nil {
+			return 0
+		}
+		n := 0
+		for _, f := range fl.List {
+			n += max(len(f.Names), 1)
+		}
+		return n
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, "zz_") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil || len(fd.Recv.List) != 1 {
+				continue
+			}
+			recv := fd.Recv.List[0].Type
+			if star, ok := recv.(*ast.StarExpr); ok {
+				recv = star.X
+			}
+			if id, ok := recv.(*ast.Ident); ok {
+				out[id.Name+"."+fd.Name.Name] = shape{count(fd.Type.Params), count(fd.Type.Results)}
 			}
 		}
 	}
-	b.WriteString(")\n")
-	return b.Bytes(), nil
+	return out, nil
 }
 
 func write(path string, b []byte, gofmt bool) error {
