@@ -182,6 +182,10 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		e.WriteError(w, r, e.handleError(w, err))
 		return
 	}
+	if e.spec.Stream != nil {
+		e.writeStream(w, r, reply)
+		return
+	}
 	e.writeReply(w, r, reply)
 }
 

@@ -28,6 +28,8 @@ import (
 //	status        status code of a success (default 200)
 //	enforce_auth  "false" lets the method be called without credentials
 //	max_body      largest accepted request body in bytes, or with KiB/MiB (default: the server's)
+//	stream        for a Stream reply: "json" (default) or "ndjson", see Stream
+//	items_key     key of the items in a json stream (default "items")
 //	server_agent, agent_server, validate_sid  Inmanta's agent-channel flags
 type Method[R any] struct{}
 
@@ -73,8 +75,11 @@ type MethodSpec struct {
 	ServerAgent bool
 	AgentServer bool
 	ValidateSID bool
+	Stream      *StreamSpec // nil unless the reply is a Stream
 	Args        []*ArgSpec
 	PathParams  []string // argument names in the order they appear in the path
+
+	streamTag, itemsKeyTag string // read with the marker tag, checked by readStream
 }
 
 // ArgSpec describes one argument of a method.
@@ -149,6 +154,9 @@ func describe(t reflect.Type) (*MethodSpec, error) {
 	}
 	if s.ReplyType == reflect.TypeFor[NoReply]() {
 		s.Reply = false
+	}
+	if err := s.readStream(s.streamTag, s.itemsKeyTag); err != nil {
+		return nil, err
 	}
 	if s.Path == "" {
 		return nil, fmt.Errorf("the protocol.Method tag has no path")
@@ -288,6 +296,13 @@ func (s *MethodSpec) readMarkerTag(tag string) error {
 			s.EnforceAuth, err = parseBool(p.key, v)
 		case "max_body":
 			s.MaxBody, err = parseSize(v)
+		case "stream":
+			s.streamTag = v
+		case "items_key":
+			if v == "" {
+				return fmt.Errorf("tag items_key is empty")
+			}
+			s.itemsKeyTag = v
 		case "server_agent":
 			s.ServerAgent, err = parseBool(p.key, v)
 		case "agent_server":

@@ -259,7 +259,9 @@ func (g *schemaGen) operation(s *MethodSpec, group string, codec ErrorCodec) *Op
 		op.RequestBody = &RequestBody{Required: len(body.Required) > 0, Content: map[string]MediaType{"application/json": {Schema: body}}}
 	}
 	ok := &Response{Description: http.StatusText(s.Status)}
-	if s.Reply {
+	if st := s.Stream; st != nil {
+		ok.Content = g.streamContent(st)
+	} else if s.Reply {
 		reply := g.schema(s.ReplyType)
 		if s.Envelope {
 			reply = &Schema{Type: "object", Properties: map[string]*Schema{s.EnvelopeKey: reply}, Required: []string{s.EnvelopeKey}}
@@ -281,6 +283,27 @@ func (g *schemaGen) operation(s *MethodSpec, group string, codec ErrorCodec) *Op
 	}
 	op.Responses["default"] = errResp
 	return op
+}
+
+// streamContent describes a streamed reply as the whole document it adds
+// up to: the items array beside the trailer's fields, or for NDJSON the
+// schema of one line.
+func (g *schemaGen) streamContent(st *StreamSpec) map[string]MediaType {
+	item := g.schema(st.Item)
+	if st.Format == StreamNDJSON {
+		return map[string]MediaType{"application/x-ndjson": {Schema: &Schema{
+			AllOf: []*Schema{item}, Description: "Each line is one item, sent as it is produced.",
+		}}}
+	}
+	doc := &Schema{Type: "object", Properties: map[string]*Schema{}}
+	if st.Trailer != noTrailerType {
+		doc = g.structSchema(st.Trailer)
+	}
+	doc.Properties[st.ItemsKey] = &Schema{Type: "array", Items: item,
+		Description: "Sent as they are produced; the other fields follow the last item."}
+	doc.Required = append(doc.Required, st.ItemsKey)
+	sort.Strings(doc.Required)
+	return map[string]MediaType{"application/json": {Schema: doc}}
 }
 
 // summary is the first sentence of a doc comment.

@@ -268,6 +268,7 @@ func docsFile(docs map[string]string) []byte {
 
 type clientMethod struct {
 	Name, Var, Doc, In, Reply, Group string
+	Item, Trailer                    string // of a stream
 }
 
 var clientTemplate = template.Must(template.New("client").Parse(header + `package client
@@ -285,7 +286,11 @@ var (
 )
 {{range .Methods}}
 {{.Doc}}
-{{- if .Reply}}
+{{- if .Item}}
+func (c *Client) {{.Name}}(ctx context.Context, in {{.In}}) (*Stream[{{.Item}}, {{.Trailer}}], error) {
+	return openStream[{{.Item}}, {{.Trailer}}](ctx, c, {{.Var}}, &in)
+}
+{{else if .Reply}}
 func (c *Client) {{.Name}}(ctx context.Context, in {{.In}}) ({{.Reply}}, error) {
 	var out {{.Reply}}
 	err := c.call(ctx, {{.Var}}, &in, &out)
@@ -317,7 +322,11 @@ func clientFile(docs map[string]string) ([]byte, error) {
 				Name: s.Name, Var: "m" + s.Name, In: s.Type.String(), Group: groupVar,
 				Doc: comment(docs[methodsImport+"."+s.Name], s),
 			}
-			if s.Reply {
+			if st := s.Stream; st != nil {
+				m.Item, m.Trailer = st.Item.String(), st.Trailer.String()
+				collectImports(st.Item, imports)
+				collectImports(st.Trailer, imports)
+			} else if s.Reply {
 				m.Reply = s.ReplyType.String()
 				collectImports(s.ReplyType, imports)
 			}
