@@ -16,6 +16,7 @@ type Caller struct {
 	ClientTypes []string // what kinds of client the credentials speak for
 	Environment string   // the one environment the credentials are limited to, if any
 	TokenID     string   // the credentials' id (a JWT's jti), for revocation
+	Project     string   // the one project the credentials belong to, if any
 }
 
 // Authenticator reads the caller from a request's credentials. It returns

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,8 @@ type EndpointConfig struct {
 	// Invoker, when set, calls the handle without reflect.Call; it must be
 	// made from the same method expression as the handle.
 	Invoker Invoker
+	// InvalidStatus replaces 400 for invalid arguments; 0: keep 400.
+	InvalidStatus int
 }
 
 // Endpoint serves one method with one handle. Build it with NewEndpoint,
@@ -60,6 +63,7 @@ type Endpoint struct {
 	checks  []argCheck
 	frame   reflect.Type // struct{ M method; B body }: one allocation per request
 	auth    *Auth
+	invalid int // status of invalid arguments
 
 	bodyTimeout time.Duration
 
@@ -91,7 +95,7 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 	if err := cfg.Auth.checkClientTypes(s); err != nil {
 		return nil, fmt.Errorf("protocol: method %s: %s", s.Name, err.(*Error).Message)
 	}
-	e := &Endpoint{spec: s, bind: b, codec: cfg.Codec, log: cfg.Logger, maxBody: cfg.MaxBody, auth: cfg.Auth, bodyTimeout: cfg.BodyTimeout}
+	e := &Endpoint{spec: s, bind: b, codec: cfg.Codec, log: cfg.Logger, maxBody: cfg.MaxBody, auth: cfg.Auth, bodyTimeout: cfg.BodyTimeout, invalid: cfg.InvalidStatus}
 	if e.codec == nil {
 		e.codec = Problem{}
 	}
@@ -160,12 +164,12 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 	frame := reflect.New(e.frame).Elem()
 	m := frame.Field(0).Addr()
 	if err := e.decode(w, r, frame, pathValues); err != nil {
-		e.WriteError(w, r, err)
+		e.WriteError(w, r, e.invalidArgs(err))
 		return
 	}
 	if len(e.checks) > 0 {
 		if fields := validateArgs(e.checks, m.UnsafePointer()); len(fields) > 0 {
-			e.WriteError(w, r, Validation(fields...))
+			e.WriteError(w, r, e.invalidArgs(Validation(fields...)))
 			return
 		}
 	}
@@ -189,6 +193,16 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 	e.writeReply(w, r, reply)
 }
 
+// invalidArgs gives an error about the arguments the group's status.
+func (e *Endpoint) invalidArgs(err *Error) *Error {
+	if e.invalid == 0 || err.Status != http.StatusBadRequest || len(err.Fields) == 0 {
+		return err
+	}
+	c := *err
+	c.Status = e.invalid
+	return &c
+}
+
 // decode fills the method struct in frame from the request.
 func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.Value, pathValues []string) *Error {
 	base := frame.Field(0).Addr().UnsafePointer()
@@ -200,6 +214,9 @@ func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.
 		if err := a.text.one(unsafe.Add(base, a.offset), pathValues[i]); err != nil {
 			fields = append(fields, FieldError{Location: "path." + a.Name, Message: err.Error(), Value: pathValues[i]})
 		}
+	}
+	if e.spec.StrictQuery && r.URL.RawQuery != "" {
+		e.unknownQuery(r.URL.Query(), &fields)
 	}
 	if len(e.query) > 0 {
 		q := r.URL.Query()
@@ -255,6 +272,38 @@ func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.
 		return Validation(fields...)
 	}
 	return nil
+}
+
+// unknownQuery reports every query parameter the method does not declare.
+func (e *Endpoint) unknownQuery(q map[string][]string, fields *[]FieldError) {
+	var unknown []string
+	for k := range q {
+		known := false
+		for _, a := range e.query {
+			if k == a.Name || (a.text.mapKind != notMap && strings.HasPrefix(k, a.Name+".")) {
+				known = true
+				break
+			}
+		}
+		if !known {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return
+	}
+	sort.Strings(unknown)
+	names := make([]string, len(e.query))
+	for i, a := range e.query {
+		names[i] = a.Name
+	}
+	takes := "no query parameters"
+	if len(names) > 0 {
+		takes = "only " + strings.Join(names, ", ")
+	}
+	for _, k := range unknown {
+		*fields = append(*fields, FieldError{Location: "query." + k, Message: "unknown query parameter; the method takes " + takes})
+	}
 }
 
 // decodeQueryMap reads Inmanta's map encoding, name.key=value, into a
@@ -386,6 +435,10 @@ func (e *Endpoint) writeReply(w http.ResponseWriter, r *http.Request, reply any)
 	}
 	if !e.spec.Reply {
 		w.WriteHeader(e.spec.Status)
+		return
+	}
+	if e.spec.EmptyStatus != 0 && (reply == nil || reflect.ValueOf(reply).IsNil()) {
+		w.WriteHeader(e.spec.EmptyStatus)
 		return
 	}
 	rb := encoderPool.Get().(*replyBuffer)

@@ -14,6 +14,10 @@ type Group struct {
 	// nil: a bearer token. The server's authenticator for the group
 	// enforces it.
 	Security *SecurityScheme
+	// InvalidStatus is the status of a request whose arguments are
+	// invalid (missing, malformed, failing validation); 0 means 400. Some
+	// APIs answer 422.
+	InvalidStatus int
 }
 
 // Specs describes every method of the group.

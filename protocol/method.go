@@ -28,6 +28,8 @@ import (
 //	status        status code of a success (default 200)
 //	enforce_auth  "false" lets the method be called without credentials
 //	max_body      largest accepted request body in bytes, or with KiB/MiB (default: the server's)
+//	strict_query  "true" refuses query parameters the method does not declare
+//	empty_status  a 2xx status answered, with no body, when the handle's reply is nil
 //	stream        for a Stream reply: "json" (default) or "ndjson", see Stream
 //	items_key     key of the items in a json stream (default "items")
 //	server_agent, agent_server, validate_sid  Inmanta's agent-channel flags
@@ -75,6 +77,8 @@ type MethodSpec struct {
 	ServerAgent bool
 	AgentServer bool
 	ValidateSID bool
+	StrictQuery bool        // undeclared query parameters are a 400
+	EmptyStatus int         // status of a nil reply, sent without a body; 0: nil is encoded as null
 	Stream      *StreamSpec // nil unless the reply is a Stream
 	Args        []*ArgSpec
 	PathParams  []string // argument names in the order they appear in the path
@@ -157,6 +161,13 @@ func describe(t reflect.Type) (*MethodSpec, error) {
 	}
 	if err := s.readStream(s.streamTag, s.itemsKeyTag); err != nil {
 		return nil, err
+	}
+	if s.EmptyStatus != 0 {
+		switch s.ReplyType.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		default:
+			return nil, fmt.Errorf("tag empty_status needs a reply that can be nil (a pointer, say), not %s", s.ReplyType)
+		}
 	}
 	if s.Path == "" {
 		return nil, fmt.Errorf("the protocol.Method tag has no path")
@@ -296,6 +307,14 @@ func (s *MethodSpec) readMarkerTag(tag string) error {
 			s.EnforceAuth, err = parseBool(p.key, v)
 		case "max_body":
 			s.MaxBody, err = parseSize(v)
+		case "strict_query":
+			s.StrictQuery, err = parseBool(p.key, v)
+		case "empty_status":
+			n, perr := strconv.Atoi(v)
+			if perr != nil || n < 200 || n > 299 {
+				return fmt.Errorf("tag empty_status:%q is not a 2xx status code", v)
+			}
+			s.EmptyStatus = n
 		case "stream":
 			s.streamTag = v
 		case "items_key":

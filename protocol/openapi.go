@@ -277,6 +277,9 @@ func (g *schemaGen) operation(s *MethodSpec, group string, codec ErrorCodec) *Op
 		}
 	}
 	op.Responses[strconv.Itoa(s.Status)] = ok
+	if s.EmptyStatus != 0 && s.EmptyStatus != s.Status {
+		op.Responses[strconv.Itoa(s.EmptyStatus)] = &Response{Description: http.StatusText(s.EmptyStatus) + ": there is nothing to return."}
+	}
 	errResp := &Response{Description: "An error: the status says which."}
 	if bt, isTyped := codec.(BodyTyper); isTyped {
 		errResp.Content = map[string]MediaType{codec.ContentType(): {Schema: g.schema(bt.BodyType())}}

@@ -107,21 +107,13 @@ func (s *Server) Register(handler any, groups ...*protocol.Group) error {
 			return err
 		}
 		s.groups = append(s.groups, g)
-		codec := g.Codec
-		if codec == nil {
-			codec = s.opts.codec
-		}
 		for _, spec := range specs {
 			fn, ok := handles[spec.Name]
 			if !ok {
 				return fmt.Errorf("server: group %s: method %s has no handle: %s has no method %s", g.Name, spec.Name, ht, spec.Name)
 			}
 			delete(handles, spec.Name)
-			auth := s.opts.auth
-			if ga, ok := s.opts.groupAuth[g]; ok {
-				auth = ga
-			}
-			if err := s.mount(spec, fn, hv, invokers[spec.Name], codec, auth); err != nil {
+			if err := s.mount(spec, fn, hv, invokers[spec.Name], g); err != nil {
 				return fmt.Errorf("server: group %s: %w", g.Name, err)
 			}
 		}
@@ -146,17 +138,29 @@ func (s *Server) Handle(decl any, handle any) error {
 	if err != nil {
 		return err
 	}
-	if err := s.mount(spec, handle, reflect.Value{}, nil, s.opts.codec, s.opts.auth); err != nil {
+	if err := s.mount(spec, handle, reflect.Value{}, nil, nil); err != nil {
 		return err
 	}
 	s.loose.Methods = append(s.loose.Methods, decl)
 	return nil
 }
 
-func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, inv protocol.Invoker, codec protocol.ErrorCodec, auth *protocol.Auth) error {
+// mount serves one method; g is its group, nil for one registered alone.
+func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value, inv protocol.Invoker, g *protocol.Group) error {
+	codec, auth, invalid := s.opts.codec, s.opts.auth, 0
+	if g != nil {
+		if g.Codec != nil {
+			codec = g.Codec
+		}
+		if ga, ok := s.opts.groupAuth[g]; ok {
+			auth = ga
+		}
+		invalid = g.InvalidStatus
+	}
 	e, err := protocol.NewEndpoint(spec, handle, protocol.EndpointConfig{
 		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv, Invoker: inv, Auth: auth,
-		BodyTimeout: s.opts.bodyTimeout,
+		InvalidStatus: invalid,
+		BodyTimeout:   s.opts.bodyTimeout,
 	})
 	if err != nil {
 		return err

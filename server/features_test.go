@@ -1,0 +1,106 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/tagrpc/tagrpc/protocol"
+	"github.com/tagrpc/tagrpc/server"
+)
+
+type (
+	StrictFind struct {
+		protocol.Method[[]string] `path:"/strict" operation:"GET" strict_query:"true"`
+
+		Q      string            `json:"q" default:""`
+		Filter map[string]string `json:"filter"`
+	}
+	LooseFind struct {
+		protocol.Method[[]string] `path:"/loose" operation:"GET"`
+
+		Q string `json:"q" default:""`
+	}
+	MaybeItem struct {
+		protocol.Method[*Item] `path:"/maybe/<name>" operation:"GET" empty_status:"204"`
+
+		Name string `json:"name"`
+	}
+	PutValue struct {
+		protocol.Method[protocol.NoReply] `path:"/value" operation:"PUT"`
+
+		Value string `json:"value" validate:"required"`
+	}
+)
+
+type featureHandles struct{}
+
+func (featureHandles) StrictFind(_ context.Context, in StrictFind) ([]string, error) {
+	return []string{in.Q}, nil
+}
+func (featureHandles) LooseFind(_ context.Context, in LooseFind) ([]string, error) {
+	return []string{in.Q}, nil
+}
+func (featureHandles) MaybeItem(_ context.Context, in MaybeItem) (*Item, error) {
+	if in.Name == "none" {
+		return nil, nil
+	}
+	return &Item{Name: in.Name}, nil
+}
+func (featureHandles) PutValue(context.Context, PutValue) error { return nil }
+
+func TestDeclaredBehaviours(t *testing.T) {
+	s := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	plain := &protocol.Group{Name: "plain", Methods: []any{StrictFind{}, LooseFind{}, MaybeItem{}}}
+	unprocessable := &protocol.Group{Name: "unprocessable", Methods: []any{PutValue{}}, InvalidStatus: 422}
+	if err := s.Register(featureHandles{}, plain, unprocessable); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	for _, tc := range []struct {
+		name, verb, path, body string
+		status                 int
+		want                   string // substring of the body; "" for an empty body
+	}{
+		{"strict query, declared", "GET", "/api/v1/strict?q=a&filter.x=y", "", 200, `["a"]`},
+		{"strict query, undeclared", "GET", "/api/v1/strict?q=a&colour=red&size=2", "", 400, `"query.colour","message":"unknown query parameter; the method takes only q, filter"`},
+		{"loose query ignores others", "GET", "/api/v1/loose?q=a&colour=red", "", 200, `["a"]`},
+		{"nil reply is the empty status", "GET", "/api/v1/maybe/none", "", 204, ""},
+		{"non-nil reply", "GET", "/api/v1/maybe/x", "", 200, `"name":"x"`},
+		{"group's invalid status", "PUT", "/api/v1/value", `{}`, 422, `"location":"body.value","message":"required"`},
+		{"malformed JSON stays 400", "PUT", "/api/v1/value", `{`, 400, "JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.verb, ts.URL+tc.path, strings.NewReader(tc.body))
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if tc.want == "" && len(body) != 0 || !strings.Contains(string(body), tc.want) {
+				t.Fatalf("body %s, want %q", body, tc.want)
+			}
+		})
+	}
+}
+
+func TestEmptyStatusNeedsANilableReply(t *testing.T) {
+	type Bad struct {
+		protocol.Method[Item] `path:"/x" operation:"GET" empty_status:"204"`
+	}
+	if _, err := protocol.Describe(Bad{}); err == nil || !strings.Contains(err.Error(), "can be nil") {
+		t.Fatalf("err = %v", err)
+	}
+}
