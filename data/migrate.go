@@ -51,6 +51,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		for _, f := range files {
 			name := strings.TrimPrefix(f, "migrations/")
+			if d := migrationDialect(name); d != "" && d != db.dialect {
+				continue // the other database's version of this migration
+			}
 			version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
 			if err != nil {
 				return fmt.Errorf("data: migration %s does not start with its version number", name)
@@ -74,6 +77,20 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// migrationDialect is the database a migration is written for: a file
+// named NNNN_name.sqlite.sql or NNNN_name.postgres.sql runs only there
+// (where the two spell a thing differently, auto-increment keys say), one
+// named NNNN_name.sql on both.
+func migrationDialect(name string) Dialect {
+	base := strings.TrimSuffix(name, ".sql")
+	for _, d := range []Dialect{SQLite, Postgres} {
+		if strings.HasSuffix(base, "."+string(d)) {
+			return d
+		}
+	}
+	return ""
 }
 
 // statements splits a migration at the semicolons that end a line, after
