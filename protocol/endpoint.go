@@ -46,7 +46,7 @@ type EndpointConfig struct {
 	// Invoker, when set, calls the handle without reflect.Call; it must be
 	// made from the same method expression as the handle.
 	Invoker Invoker
-	// InvalidStatus replaces 400 for invalid arguments; 0: keep 400.
+	// InvalidStatus replaces 400 for invalid body fields; 0: keep 400.
 	InvalidStatus int
 }
 
@@ -83,6 +83,8 @@ type Endpoint struct {
 // In is the method struct itself or a struct whose fields name its
 // arguments: by Go field name, JSON name, or an arg:"name" tag. A field of
 // another type than its argument's is filled by a getter from cfg.Getters.
+// In may embed the method struct whole, beside a Caller field:
+// struct{ GetThing; Caller Caller }.
 func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, error) {
 	fn, ok := handle.(reflect.Value)
 	if !ok {
@@ -193,10 +195,15 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 	e.writeReply(w, r, reply)
 }
 
-// invalidArgs gives an error about the arguments the group's status.
+// invalidArgs gives an error about the body's fields the group's status.
 func (e *Endpoint) invalidArgs(err *Error) *Error {
 	if e.invalid == 0 || err.Status != http.StatusBadRequest || len(err.Fields) == 0 {
 		return err
+	}
+	for _, f := range err.Fields {
+		if !strings.HasPrefix(f.Location, "body.") {
+			return err
+		}
 	}
 	c := *err
 	c.Status = e.invalid

@@ -14,9 +14,9 @@ type Group struct {
 	// nil: a bearer token. The server's authenticator for the group
 	// enforces it.
 	Security *SecurityScheme
-	// InvalidStatus is the status of a request whose arguments are
+	// InvalidStatus is the status of a request whose body fields are
 	// invalid (missing, malformed, failing validation); 0 means 400. Some
-	// APIs answer 422.
+	// APIs answer 422 there, and 400 for bad path and query arguments.
 	InvalidStatus int
 }
 

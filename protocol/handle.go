@@ -66,6 +66,7 @@ type fieldBinding struct {
 	arg    *ArgSpec
 	getter reflect.Value // zero: copy the argument as it is
 	caller int           // 1: the field is a Caller, 2: a *Caller; arg is nil
+	whole  bool          // the field is the method struct itself; arg is nil
 }
 
 // bind checks fn against the method and prepares the call. Accepted shapes:
@@ -125,6 +126,12 @@ func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters, inv Invoker) 
 	for i := 0; i < in.NumField(); i++ {
 		f := in.Field(i)
 		if !f.IsExported() {
+			continue
+		}
+		if f.Anonymous && f.Type == s.Type {
+			// The method struct embedded whole, beside fields such as the
+			// caller: struct{ methods.GetThing; Caller protocol.Caller }.
+			b.fields = append(b.fields, fieldBinding{index: i, whole: true})
 			continue
 		}
 		name, remapped := f.Tag.Lookup("arg")
@@ -208,6 +215,10 @@ func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (an
 				} else {
 					in.Field(f.index).Set(reflect.ValueOf(c))
 				}
+				continue
+			}
+			if f.whole {
+				in.Field(f.index).Set(src)
 				continue
 			}
 			v := src.Field(f.arg.index)

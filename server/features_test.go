@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -30,8 +31,14 @@ type (
 
 		Name string `json:"name"`
 	}
+	EmbedEcho struct {
+		protocol.Method[string] `path:"/embed/<name>" operation:"GET"`
+
+		Name string `json:"name"`
+		N    int    `json:"n" default:"1"`
+	}
 	PutValue struct {
-		protocol.Method[protocol.NoReply] `path:"/value" operation:"PUT"`
+		protocol.Method[protocol.NoReply] `path:"/value" operation:"PUT" strict_query:"true"`
 
 		Value string `json:"value" validate:"required"`
 	}
@@ -53,9 +60,17 @@ func (featureHandles) MaybeItem(_ context.Context, in MaybeItem) (*Item, error) 
 }
 func (featureHandles) PutValue(context.Context, PutValue) error { return nil }
 
+// EmbedEcho takes its method struct whole, beside the caller.
+func (featureHandles) EmbedEcho(_ context.Context, in struct {
+	EmbedEcho
+	Caller *protocol.Caller
+}) (string, error) {
+	return fmt.Sprintf("%s/%d/anonymous=%v", in.Name, in.N, in.Caller.Subject == ""), nil
+}
+
 func TestDeclaredBehaviours(t *testing.T) {
 	s := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
-	plain := &protocol.Group{Name: "plain", Methods: []any{StrictFind{}, LooseFind{}, MaybeItem{}}}
+	plain := &protocol.Group{Name: "plain", Methods: []any{StrictFind{}, LooseFind{}, MaybeItem{}, EmbedEcho{}}}
 	unprocessable := &protocol.Group{Name: "unprocessable", Methods: []any{PutValue{}}, InvalidStatus: 422}
 	if err := s.Register(featureHandles{}, plain, unprocessable); err != nil {
 		t.Fatal(err)
@@ -72,8 +87,10 @@ func TestDeclaredBehaviours(t *testing.T) {
 		{"loose query ignores others", "GET", "/api/v1/loose?q=a&colour=red", "", 200, `["a"]`},
 		{"nil reply is the empty status", "GET", "/api/v1/maybe/none", "", 204, ""},
 		{"non-nil reply", "GET", "/api/v1/maybe/x", "", 200, `"name":"x"`},
+		{"embedded method struct", "GET", "/api/v1/embed/x?n=3", "", 200, `"x/3/anonymous=true"`},
 		{"group's invalid status", "PUT", "/api/v1/value", `{}`, 422, `"location":"body.value","message":"required"`},
 		{"malformed JSON stays 400", "PUT", "/api/v1/value", `{`, 400, "JSON"},
+		{"a bad query stays 400", "PUT", "/api/v1/value?x=1", `{"value":"v"}`, 400, `"query.x"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.verb, ts.URL+tc.path, strings.NewReader(tc.body))
