@@ -136,7 +136,9 @@ func (c *Client) call(ctx context.Context, m *method, in, out any) error {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return m.codec.Decode(resp.StatusCode, body)
 	}
-	if out == nil || !m.spec.Reply || req.Method == http.MethodHead {
+	if out == nil || !m.spec.Reply || req.Method == http.MethodHead ||
+		(m.spec.EmptyStatus != 0 && resp.StatusCode == m.spec.EmptyStatus) {
+		// No body; out keeps its zero value (nil, for an empty_status reply).
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}

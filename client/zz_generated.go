@@ -38,6 +38,19 @@ var (
 	mEnvironmentCreateToken = newMethod(methods.EnvironmentCreateToken{}, methods.InmantaV2.Codec)
 	mEnvironmentTokenList   = newMethod(methods.EnvironmentTokenList{}, methods.InmantaV2.Codec)
 	mEnvironmentTokenRevoke = newMethod(methods.EnvironmentTokenRevoke{}, methods.InmantaV2.Codec)
+	mCollectionStream       = newMethod(methods.CollectionStream{}, methods.Collections.Codec)
+	mCollectionGetItem      = newMethod(methods.CollectionGetItem{}, methods.Collections.Codec)
+	mCollectionPutItem      = newMethod(methods.CollectionPutItem{}, methods.Collections.Codec)
+	mCollectionPutItems     = newMethod(methods.CollectionPutItems{}, methods.Collections.Codec)
+	mCollectionDeleteItem   = newMethod(methods.CollectionDeleteItem{}, methods.Collections.Codec)
+	mCollectionDeleteItems  = newMethod(methods.CollectionDeleteItems{}, methods.Collections.Codec)
+	mCollectionCreate       = newMethod(methods.CollectionCreate{}, methods.CollectionsAdmin.Codec)
+	mCollectionGet          = newMethod(methods.CollectionGet{}, methods.CollectionsAdmin.Codec)
+	mCollectionList         = newMethod(methods.CollectionList{}, methods.CollectionsAdmin.Codec)
+	mCollectionDelete       = newMethod(methods.CollectionDelete{}, methods.CollectionsAdmin.Codec)
+	mCollectionTokenCreate  = newMethod(methods.CollectionTokenCreate{}, methods.CollectionsAdmin.Codec)
+	mCollectionTokenList    = newMethod(methods.CollectionTokenList{}, methods.CollectionsAdmin.Codec)
+	mCollectionTokenRevoke  = newMethod(methods.CollectionTokenRevoke{}, methods.CollectionsAdmin.Codec)
 )
 
 // CreateProject creates a new project.
@@ -322,4 +335,128 @@ func (c *Client) EnvironmentTokenList(ctx context.Context, in methods.Environmen
 // It calls DELETE /api/v2/environment_auth/<jti>.
 func (c *Client) EnvironmentTokenRevoke(ctx context.Context, in methods.EnvironmentTokenRevoke) error {
 	return c.call(ctx, mEnvironmentTokenRevoke, &in, nil)
+}
+
+// CollectionStream streams the items of a collection in insertion order,
+// at most limit of them, with a cursor to the rest.
+//
+// A key pattern matches whole keys; * matches any run of characters.
+//
+// It calls GET /collections/<name>.
+func (c *Client) CollectionStream(ctx context.Context, in methods.CollectionStream) (*Stream[methods.CollectionItem, methods.CollectionCursor], error) {
+	return openStream[methods.CollectionItem, methods.CollectionCursor](ctx, c, mCollectionStream, &in)
+}
+
+// CollectionGetItem gets the item of one key; 204 with no body when the
+// collection has no such key.
+//
+// It calls GET /collections/<name>/<key>.
+func (c *Client) CollectionGetItem(ctx context.Context, in methods.CollectionGetItem) (*methods.CollectionItem, error) {
+	var out *methods.CollectionItem
+	err := c.call(ctx, mCollectionGetItem, &in, &out)
+	return out, err
+}
+
+// CollectionPutItem sets the value of one key, keeping its creation time
+// when it exists.
+//
+// It calls PUT /collections/<name>/<key>.
+func (c *Client) CollectionPutItem(ctx context.Context, in methods.CollectionPutItem) (methods.Upserted, error) {
+	var out methods.Upserted
+	err := c.call(ctx, mCollectionPutItem, &in, &out)
+	return out, err
+}
+
+// CollectionPutItems upserts a batch of items in one transaction: all of
+// them or, when a key appears twice, none.
+//
+// It calls POST /collections/<name>.
+func (c *Client) CollectionPutItems(ctx context.Context, in methods.CollectionPutItems) (methods.Upserted, error) {
+	var out methods.Upserted
+	err := c.call(ctx, mCollectionPutItems, &in, &out)
+	return out, err
+}
+
+// CollectionDeleteItem deletes the item of one key. A missing key is no
+// failure: the reply says nothing was deleted.
+//
+// It calls DELETE /collections/<name>/<key>.
+func (c *Client) CollectionDeleteItem(ctx context.Context, in methods.CollectionDeleteItem) (methods.DeletedKey, error) {
+	var out methods.DeletedKey
+	err := c.call(ctx, mCollectionDeleteItem, &in, &out)
+	return out, err
+}
+
+// CollectionDeleteItems deletes the items matching a key pattern and the
+// date filters; with neither, every item of the collection.
+//
+// It calls DELETE /collections/<name>.
+func (c *Client) CollectionDeleteItems(ctx context.Context, in methods.CollectionDeleteItems) (methods.DeletedItems, error) {
+	var out methods.DeletedItems
+	err := c.call(ctx, mCollectionDeleteItems, &in, &out)
+	return out, err
+}
+
+// CollectionCreate creates an empty collection owned by a project.
+//
+// It fails with Conflict when the name is taken, NotFound when the project
+// does not exist.
+//
+// It calls POST /api/v2/collection.
+func (c *Client) CollectionCreate(ctx context.Context, in methods.CollectionCreate) (methods.Collection, error) {
+	var out methods.Collection
+	err := c.call(ctx, mCollectionCreate, &in, &out)
+	return out, err
+}
+
+// CollectionGet gets a collection.
+//
+// It calls GET /api/v2/collection/<name>.
+func (c *Client) CollectionGet(ctx context.Context, in methods.CollectionGet) (methods.Collection, error) {
+	var out methods.Collection
+	err := c.call(ctx, mCollectionGet, &in, &out)
+	return out, err
+}
+
+// CollectionList lists the collections, of one project when given, by
+// name.
+//
+// It calls GET /api/v2/collections.
+func (c *Client) CollectionList(ctx context.Context, in methods.CollectionList) ([]methods.Collection, error) {
+	var out []methods.Collection
+	err := c.call(ctx, mCollectionList, &in, &out)
+	return out, err
+}
+
+// CollectionDelete deletes a collection and its items.
+//
+// It calls DELETE /api/v2/collection/<name>.
+func (c *Client) CollectionDelete(ctx context.Context, in methods.CollectionDelete) error {
+	return c.call(ctx, mCollectionDelete, &in, nil)
+}
+
+// CollectionTokenCreate issues a token that reaches the collections of a
+// project.
+//
+// It calls POST /api/v2/collection_token.
+func (c *Client) CollectionTokenCreate(ctx context.Context, in methods.CollectionTokenCreate) (methods.NewCollectionToken, error) {
+	var out methods.NewCollectionToken
+	err := c.call(ctx, mCollectionTokenCreate, &in, &out)
+	return out, err
+}
+
+// CollectionTokenList lists the tokens of a project, oldest first.
+//
+// It calls GET /api/v2/collection_tokens.
+func (c *Client) CollectionTokenList(ctx context.Context, in methods.CollectionTokenList) ([]methods.CollectionToken, error) {
+	var out []methods.CollectionToken
+	err := c.call(ctx, mCollectionTokenList, &in, &out)
+	return out, err
+}
+
+// CollectionTokenRevoke revokes a token: it is refused from then on.
+//
+// It calls DELETE /api/v2/collection_token/<id>.
+func (c *Client) CollectionTokenRevoke(ctx context.Context, in methods.CollectionTokenRevoke) error {
+	return c.call(ctx, mCollectionTokenRevoke, &in, nil)
 }

@@ -26,13 +26,16 @@ import (
 // are refused. Without, every request is let through.
 func NewServer(db *data.DB, tokens *jwtauth.Authenticator, opts ...server.Option) (*server.Server, error) {
 	opts = append([]server.Option{server.WithInfo(methods.Info)}, opts...)
-	opts = append(opts, server.WithGetter(EnvironmentGetter(db)))
+	opts = append(opts, server.WithGetter(EnvironmentGetter(db)), server.WithGroupAuth(methods.Collections, CollectionAuth(db)))
 	if tokens != nil {
 		tokens.SetRevoked(db.TokenRevoked)
 		opts = append(opts, server.WithAuth(Auth(tokens)))
 	}
 	srv := server.New(opts...)
 	if err := srv.Register(NewInmanta(db, tokens), methods.InmantaV1, methods.InmantaV2); err != nil {
+		return nil, err
+	}
+	if err := srv.Register(NewCollections(db), methods.Collections, methods.CollectionsAdmin); err != nil {
 		return nil, err
 	}
 	return srv, nil

@@ -39,3 +39,24 @@ func (*Inmanta) Invokers() protocol.Invokers {
 		"EnvironmentTokenRevoke": protocol.InvokeNoReply((*Inmanta).EnvironmentTokenRevoke),
 	}
 }
+
+// Invokers lets the server call every handle of Collections directly.
+func (*Collections) Invokers() protocol.Invokers {
+	return protocol.Invokers{
+		// methods.Collections
+		"CollectionStream":      protocol.Invoke((*Collections).CollectionStream),
+		"CollectionGetItem":     protocol.Invoke((*Collections).CollectionGetItem),
+		"CollectionPutItem":     protocol.Invoke((*Collections).CollectionPutItem),
+		"CollectionPutItems":    protocol.Invoke((*Collections).CollectionPutItems),
+		"CollectionDeleteItem":  protocol.Invoke((*Collections).CollectionDeleteItem),
+		"CollectionDeleteItems": protocol.Invoke((*Collections).CollectionDeleteItems),
+		// methods.CollectionsAdmin
+		"CollectionCreate":      protocol.Invoke((*Collections).CollectionCreate),
+		"CollectionGet":         protocol.Invoke((*Collections).CollectionGet),
+		"CollectionList":        protocol.Invoke((*Collections).CollectionList),
+		"CollectionDelete":      protocol.InvokeNoReply((*Collections).CollectionDelete),
+		"CollectionTokenCreate": protocol.Invoke((*Collections).CollectionTokenCreate),
+		"CollectionTokenList":   protocol.Invoke((*Collections).CollectionTokenList),
+		"CollectionTokenRevoke": protocol.InvokeNoReply((*Collections).CollectionTokenRevoke),
+	}
+}
