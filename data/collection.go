@@ -331,7 +331,24 @@ func (db *DB) ScanItems(ctx context.Context, collection string, f ItemFilter, cu
 		query += ` LIMIT ?`
 		args = append(args, limit+1) // one more says whether there is a next page
 	}
-	rows, err := db.x.QueryContext(ctx, db.q(query), args...)
+	var q sqlx.QueryerContext = db.x
+	if db.dialect == Postgres {
+		// Without fresh statistics (after a bulk load, before autovacuum
+		// has analyzed the table) PostgreSQL may plan a bitmap scan and a
+		// sort of every matching row, and send nothing until the sort is
+		// done. With sorting priced out, it walks the (collection_id, id)
+		// index and the first rows go out at once.
+		tx, err := db.x.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return "", fmt.Errorf("data: scan items of %q: %w", collection, err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
+			return "", fmt.Errorf("data: scan items of %q: %w", collection, err)
+		}
+		q = tx
+	}
+	rows, err := q.QueryContext(ctx, db.q(query), args...)
 	if err != nil {
 		return "", fmt.Errorf("data: scan items of %q: %w", collection, err)
 	}
