@@ -119,6 +119,11 @@ func (c *Client) call(ctx context.Context, m *method, in, out any) error {
 	if err != nil {
 		return err
 	}
+	return c.do(ctx, m, req, out)
+}
+
+// do sends a request of method m and decodes its reply into out.
+func (c *Client) do(ctx context.Context, m *method, req *http.Request, out any) error {
 	if t := m.spec.Timeout; t > 0 {
 		// The server answers 504 at the method's timeout; wait a little
 		// longer for that answer rather than give up first.
@@ -206,6 +211,12 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 			body[a.Name] = v.Interface()
 		}
 	}
+	if s.Paging != nil {
+		if query == nil {
+			query = url.Values{}
+		}
+		addPaging(query, s.PagingValue(in.Addr()))
+	}
 	if len(query) > 0 {
 		u.WriteByte('?')
 		u.WriteString(query.Encode())
@@ -234,9 +245,7 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
-	for k, vs := range c.header {
-		req.Header[k] = vs
-	}
+	c.setHeaders(req)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header[header[i]] = []string{header[i+1]}
 	}
@@ -247,12 +256,19 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 	if gzipped {
 		req.Header["Content-Encoding"] = gzipValue
 	}
+	return req, nil
+}
+
+// setHeaders adds the headers every request of the client carries.
+func (c *Client) setHeaders(req *http.Request) {
+	for k, vs := range c.header {
+		req.Header[k] = vs
+	}
 	req.Header["Accept"] = jsonValue
 	req.Header["User-Agent"] = c.userAgentValue
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	return req, nil
 }
 
 // addQuery writes a query argument: scalars once, slices repeated, maps in

@@ -4,8 +4,10 @@ package client
 
 import (
 	"context"
+	"iter"
 
 	"github.com/tagrpc/tagrpc/methods"
+	"github.com/tagrpc/tagrpc/protocol"
 )
 
 // The declarations, read once.
@@ -418,14 +420,20 @@ func (c *Client) CollectionGet(ctx context.Context, in methods.CollectionGet) (m
 	return out, err
 }
 
-// CollectionList lists the collections, of one project when given, by
-// name.
+// CollectionList lists the collections a page at a time, by name unless
+// sorted otherwise; filter.project_id picks those of a project.
 //
 // It calls GET /api/v2/collections.
-func (c *Client) CollectionList(ctx context.Context, in methods.CollectionList) ([]methods.Collection, error) {
-	var out []methods.Collection
+func (c *Client) CollectionList(ctx context.Context, in methods.CollectionList) (protocol.Page[methods.Collection], error) {
+	var out protocol.Page[methods.Collection]
 	err := c.call(ctx, mCollectionList, &in, &out)
 	return out, err
+}
+
+// CollectionListAll yields every item of every page of CollectionList,
+// from the page in asks for on, following each page's next link.
+func (c *Client) CollectionListAll(ctx context.Context, in methods.CollectionList) iter.Seq2[methods.Collection, error] {
+	return pages[methods.Collection](ctx, c, mCollectionList, &in)
 }
 
 // CollectionDelete deletes a collection and its items.
@@ -445,13 +453,20 @@ func (c *Client) CollectionTokenCreate(ctx context.Context, in methods.Collectio
 	return out, err
 }
 
-// CollectionTokenList lists the tokens of a project, oldest first.
+// CollectionTokenList lists the tokens of a project a page at a time,
+// oldest first unless sorted otherwise.
 //
 // It calls GET /api/v2/collection_tokens.
-func (c *Client) CollectionTokenList(ctx context.Context, in methods.CollectionTokenList) ([]methods.CollectionToken, error) {
-	var out []methods.CollectionToken
+func (c *Client) CollectionTokenList(ctx context.Context, in methods.CollectionTokenList) (protocol.Page[methods.CollectionToken], error) {
+	var out protocol.Page[methods.CollectionToken]
 	err := c.call(ctx, mCollectionTokenList, &in, &out)
 	return out, err
+}
+
+// CollectionTokenListAll yields every item of every page of CollectionTokenList,
+// from the page in asks for on, following each page's next link.
+func (c *Client) CollectionTokenListAll(ctx context.Context, in methods.CollectionTokenList) iter.Seq2[methods.CollectionToken, error] {
+	return pages[methods.CollectionToken](ctx, c, mCollectionTokenList, &in)
 }
 
 // CollectionTokenRevoke revokes a token: it is refused from then on.

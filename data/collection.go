@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/tagrpc/tagrpc/protocol"
 )
 
 // Collection is a named key/value store owned by a project.
@@ -403,4 +405,25 @@ func decodeCursor(c string) (int64, error) {
 		return 0, ErrBadCursor
 	}
 	return id, nil
+}
+
+// CollectionsPage is one page of the collections, sortable by name or
+// creation time and filterable by name and project.
+func (db *DB) CollectionsPage(ctx context.Context, p protocol.Paging) ([]Collection, protocol.PageMetadata, protocol.PageBounds, error) {
+	type row struct {
+		collectionRow
+		PageKey
+	}
+	rows, meta, bounds, err := Paginate[row](ctx, db, KeysetQuery{
+		Select: "id, name, project_id, created_at, updated_at", From: "collection", ID: "id",
+		Columns: map[string]string{"name": "name", "created_at": "created_at", "project_id": "project_id"},
+	}, p)
+	if err != nil {
+		return nil, meta, bounds, err
+	}
+	out := make([]Collection, len(rows))
+	for i, r := range rows {
+		out[i] = r.collection()
+	}
+	return out, meta, bounds, nil
 }

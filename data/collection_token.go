@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/tagrpc/tagrpc/protocol"
 )
 
 // CollectionToken is a bearer token that reaches the collections of one
@@ -110,4 +112,26 @@ func (db *DB) RevokeCollectionToken(ctx context.Context, id uuid.UUID) error {
 		return notFound(fmt.Sprintf("collection token %s does not exist", id))
 	}
 	return nil
+}
+
+// CollectionTokensPage is one page of a project's tokens, sortable by
+// creation time or label and filterable by kind.
+func (db *DB) CollectionTokensPage(ctx context.Context, projectID uuid.UUID, p protocol.Paging) ([]CollectionToken, protocol.PageMetadata, protocol.PageBounds, error) {
+	type row struct {
+		collectionTokenRow
+		PageKey
+	}
+	rows, meta, bounds, err := Paginate[row](ctx, db, KeysetQuery{
+		Select: "id, kind, project_id, label, hash, created_at, revoked_at", From: "collection_token", ID: "id",
+		Where: "project_id = ?", Args: []any{projectID},
+		Columns: map[string]string{"created_at": "created_at", "label": "label", "kind": "kind"},
+	}, p)
+	if err != nil {
+		return nil, meta, bounds, err
+	}
+	out := make([]CollectionToken, len(rows))
+	for i, r := range rows {
+		out[i] = r.token()
+	}
+	return out, meta, bounds, nil
 }

@@ -246,17 +246,17 @@ func (h *Collections) CollectionGet(ctx context.Context, in methods.CollectionGe
 	return apiCollection(c), nil
 }
 
-// CollectionList lists collections by name.
-func (h *Collections) CollectionList(ctx context.Context, in methods.CollectionList) ([]methods.Collection, error) {
-	cs, err := h.db.Collections(ctx, in.ProjectID)
+// CollectionList lists a page of collections.
+func (h *Collections) CollectionList(ctx context.Context, in methods.CollectionList) (protocol.Page[methods.Collection], error) {
+	cs, meta, bounds, err := h.db.CollectionsPage(ctx, in.Page)
 	if err != nil {
-		return nil, err
+		return protocol.Page[methods.Collection]{}, err
 	}
 	out := make([]methods.Collection, len(cs))
 	for i, c := range cs {
 		out[i] = apiCollection(c)
 	}
-	return out, nil
+	return protocol.Page[methods.Collection]{Data: out, Metadata: meta, Bounds: bounds}, nil
 }
 
 // CollectionDelete deletes a collection and its items.
@@ -282,17 +282,17 @@ func (h *Collections) CollectionTokenCreate(ctx context.Context, in methods.Coll
 	return methods.NewCollectionToken{CollectionToken: apiCollectionToken(tok), Token: secret}, nil
 }
 
-// CollectionTokenList lists a project's tokens.
-func (h *Collections) CollectionTokenList(ctx context.Context, in methods.CollectionTokenList) ([]methods.CollectionToken, error) {
-	toks, err := h.db.CollectionTokens(ctx, in.ProjectID)
+// CollectionTokenList lists a page of a project's tokens.
+func (h *Collections) CollectionTokenList(ctx context.Context, in methods.CollectionTokenList) (protocol.Page[methods.CollectionToken], error) {
+	toks, meta, bounds, err := h.db.CollectionTokensPage(ctx, in.ProjectID, in.Page)
 	if err != nil {
-		return nil, err
+		return protocol.Page[methods.CollectionToken]{}, err
 	}
 	out := make([]methods.CollectionToken, len(toks))
 	for i, t := range toks {
 		out[i] = apiCollectionToken(t)
 	}
-	return out, nil
+	return protocol.Page[methods.CollectionToken]{Data: out, Metadata: meta, Bounds: bounds}, nil
 }
 
 // CollectionTokenRevoke revokes a token.

@@ -181,8 +181,9 @@ func TestCollectionsManagement(t *testing.T) {
 			names string
 		}{
 			{"/api/v2/collections", "managed second"},
-			{"/api/v2/collections?project_id=" + l.project, "managed second"},
-			{"/api/v2/collections?project_id=" + someUUID, ""},
+			{"/api/v2/collections?filter.project_id=" + l.project, "managed second"},
+			{"/api/v2/collections?filter.project_id=" + someUUID, ""},
+			{"/api/v2/collections?sort=name.desc", "second managed"},
 		} {
 			var names []string
 			for _, c := range a.ok("GET", tc.path, "")["data"].([]any) {

@@ -172,12 +172,12 @@ type CollectionGet struct {
 	Name string `json:"name"`
 }
 
-// CollectionList lists the collections, of one project when given, by
-// name.
+// CollectionList lists the collections a page at a time, by name unless
+// sorted otherwise; filter.project_id picks those of a project.
 type CollectionList struct {
-	protocol.Method[[]Collection] `path:"/collections" operation:"GET" api_version:"2" envelope:"true"`
+	protocol.Method[protocol.Page[Collection]] `path:"/collections" operation:"GET" api_version:"2"`
 
-	ProjectID *uuid.UUID `json:"project_id" doc:"Only the collections of this project."`
+	Page protocol.Paging `paging:"sort=name,created_at;default=name.asc;filter=name,project_id"`
 }
 
 // CollectionDelete deletes a collection and its items.
@@ -215,11 +215,13 @@ type CollectionTokenCreate struct {
 	Label     string    `json:"label" default:"" validate:"max=255" doc:"What the token is for."`
 }
 
-// CollectionTokenList lists the tokens of a project, oldest first.
+// CollectionTokenList lists the tokens of a project a page at a time,
+// oldest first unless sorted otherwise.
 type CollectionTokenList struct {
-	protocol.Method[[]CollectionToken] `path:"/collection_tokens" operation:"GET" api_version:"2" envelope:"true"`
+	protocol.Method[protocol.Page[CollectionToken]] `path:"/collection_tokens" operation:"GET" api_version:"2"`
 
-	ProjectID uuid.UUID `json:"project_id"`
+	ProjectID uuid.UUID       `json:"project_id" doc:"The project whose tokens to list."`
+	Page      protocol.Paging `paging:"sort=created_at,label;default=created_at.asc;filter=kind"`
 }
 
 // CollectionTokenRevoke revokes a token: it is refused from then on.

@@ -192,6 +192,9 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		e.writeStream(w, r, reply)
 		return
 	}
+	if ps := e.spec.Paging; ps != nil {
+		reply = reply.(pager).withLinks(r.URL.Path, r.URL.Query(), *(*Paging)(unsafe.Add(m.UnsafePointer(), ps.offset)))
+	}
 	e.writeReply(w, r, reply)
 }
 
@@ -224,6 +227,11 @@ func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.
 	}
 	if e.spec.StrictQuery && r.URL.RawQuery != "" {
 		e.unknownQuery(r.URL.Query(), &fields)
+	}
+	if ps := e.spec.Paging; ps != nil {
+		p, fe := ps.parse(r.URL.Query())
+		*(*Paging)(unsafe.Add(base, ps.offset)) = p
+		fields = append(fields, fe...)
 	}
 	if len(e.query) > 0 {
 		q := r.URL.Query()
@@ -285,7 +293,7 @@ func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.
 func (e *Endpoint) unknownQuery(q map[string][]string, fields *[]FieldError) {
 	var unknown []string
 	for k := range q {
-		known := false
+		known := e.spec.Paging != nil && e.spec.Paging.knows(k)
 		for _, a := range e.query {
 			if k == a.Name || (a.text.mapKind != notMap && strings.HasPrefix(k, a.Name+".")) {
 				known = true

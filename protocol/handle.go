@@ -57,6 +57,8 @@ type binding struct {
 	fields []fieldBinding
 	reply  bool
 
+	pagingField int // the method struct's Paging field
+
 	inv     Invoker // when set, the handle is called through it
 	recvAny any     // recv, boxed once for inv
 }
@@ -67,6 +69,7 @@ type fieldBinding struct {
 	getter reflect.Value // zero: copy the argument as it is
 	caller int           // 1: the field is a Caller, 2: a *Caller; arg is nil
 	whole  bool          // the field is the method struct itself; arg is nil
+	paging bool          // the field is the method's Paging; arg is nil
 }
 
 // bind checks fn against the method and prepares the call. Accepted shapes:
@@ -82,6 +85,9 @@ func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters, inv Invoker) 
 	}
 	t := fn.Type()
 	b := &binding{fn: fn, recv: recv, reply: s.Reply}
+	if s.Paging != nil {
+		b.pagingField = s.Paging.field
+	}
 	if inv != nil {
 		if !recv.IsValid() || inv.funcType() != t {
 			return nil, fmt.Errorf("the invoker of handle %s calls a %s", t, inv.funcType())
@@ -132,6 +138,10 @@ func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters, inv Invoker) 
 			// The method struct embedded whole, beside fields such as the
 			// caller: struct{ methods.GetThing; Caller protocol.Caller }.
 			b.fields = append(b.fields, fieldBinding{index: i, whole: true})
+			continue
+		}
+		if f.Type == pagingType && s.Paging != nil {
+			b.fields = append(b.fields, fieldBinding{index: i, paging: true})
 			continue
 		}
 		name, remapped := f.Tag.Lookup("arg")
@@ -219,6 +229,10 @@ func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (an
 			}
 			if f.whole {
 				in.Field(f.index).Set(src)
+				continue
+			}
+			if f.paging {
+				in.Field(f.index).Set(src.Field(b.pagingField))
 				continue
 			}
 			v := src.Field(f.arg.index)

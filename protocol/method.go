@@ -80,6 +80,7 @@ type MethodSpec struct {
 	StrictQuery bool        // undeclared query parameters are a 400
 	EmptyStatus int         // status of a nil reply, sent without a body; 0: nil is encoded as null
 	Stream      *StreamSpec // nil unless the reply is a Stream
+	Paging      *PagingSpec // nil unless the method has a protocol.Paging field
 	Args        []*ArgSpec
 	PathParams  []string // argument names in the order they appear in the path
 
@@ -199,6 +200,18 @@ func describe(t reflect.Type) (*MethodSpec, error) {
 		if f.Anonymous {
 			return nil, fmt.Errorf("field %s: embedded fields other than protocol.Method are not supported", f.Name)
 		}
+		if f.Type == pagingType {
+			if s.Paging != nil {
+				return nil, fmt.Errorf("fields %s and %s are both protocol.Paging", s.Type.Field(s.Paging.field).Name, f.Name)
+			}
+			ps, err := readPagingTag(f.Tag.Get("paging"))
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.Name, err)
+			}
+			ps.field, ps.offset = i, f.Offset
+			s.Paging = ps
+			continue
+		}
 		a, err := s.readArg(f)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.Name, err)
@@ -214,6 +227,9 @@ func describe(t reflect.Type) (*MethodSpec, error) {
 			headers[a.Header] = f.Name
 		}
 		s.Args = append(s.Args, a)
+	}
+	if err := s.checkPaging(names); err != nil {
+		return nil, err
 	}
 	for _, p := range params {
 		a, ok := names[p]

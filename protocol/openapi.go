@@ -255,6 +255,9 @@ func (g *schemaGen) operation(s *MethodSpec, group string, codec ErrorCodec) *Op
 			}
 		}
 	}
+	if ps := s.Paging; ps != nil {
+		op.Parameters = append(op.Parameters, pagingParameters(ps)...)
+	}
 	if body != nil {
 		op.RequestBody = &RequestBody{Required: len(body.Required) > 0, Content: map[string]MediaType{"application/json": {Schema: body}}}
 	}
@@ -286,6 +289,30 @@ func (g *schemaGen) operation(s *MethodSpec, group string, codec ErrorCodec) *Op
 	}
 	op.Responses["default"] = errResp
 	return op
+}
+
+// pagingParameters document the query arguments a Paging field stands for.
+func pagingParameters(ps *PagingSpec) []*Parameter {
+	var sorts []any
+	for _, c := range ps.Sortable {
+		sorts = append(sorts, c+".asc", c+".desc")
+	}
+	text := func(name, desc string) *Parameter {
+		return &Parameter{Name: name, In: "query", Description: desc, Schema: &Schema{Type: "string"}}
+	}
+	out := []*Parameter{
+		{Name: "limit", In: "query", Description: "The most items in a page.", Schema: &Schema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(MaxPageSize)), Default: MaxPageSize}},
+		{Name: "sort", In: "query", Description: "The order: <column>.asc or <column>.desc.", Schema: &Schema{Type: "string", Enum: sorts, Default: ps.DefaultSort}},
+		text("start", "Only items whose sort value is greater than this (from a next or prev link)."),
+		text("end", "Only items whose sort value is less than this (from a next or prev link)."),
+		text("first_id", "With start: among items whose sort value equals start, those whose id is greater."),
+		text("last_id", "With end: among items whose sort value equals end, those whose id is less."),
+	}
+	for _, f := range ps.Filterable {
+		out = append(out, &Parameter{Name: "filter." + f, In: "query", Description: "Only items whose " + f + " is one of these.",
+			Style: "form", Explode: ptr(true), Schema: &Schema{Type: "array", Items: &Schema{Type: "string"}}})
+	}
+	return out
 }
 
 // streamContent describes a streamed reply as the whole document it adds

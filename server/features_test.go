@@ -121,3 +121,52 @@ func TestEmptyStatusNeedsANilableReply(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestPagingDeclarationErrors(t *testing.T) {
+	type (
+		NotAPage struct {
+			protocol.Method[[]Item] `path:"/x" operation:"GET"`
+			Page                    protocol.Paging `paging:"sort=name"`
+		}
+		PageWithoutPaging struct {
+			protocol.Method[protocol.Page[Item]] `path:"/x" operation:"GET"`
+		}
+		PostedPage struct {
+			protocol.Method[protocol.Page[Item]] `path:"/x" operation:"POST"`
+			Page                                 protocol.Paging `paging:"sort=name"`
+		}
+		EnvelopedPage struct {
+			protocol.Method[protocol.Page[Item]] `path:"/x" operation:"GET" envelope:"true"`
+			Page                                 protocol.Paging `paging:"sort=name"`
+		}
+		LimitTwice struct {
+			protocol.Method[protocol.Page[Item]] `path:"/x" operation:"GET"`
+			Page                                 protocol.Paging `paging:"sort=name"`
+			Limit                                int             `json:"limit"`
+		}
+		NoSortable struct {
+			protocol.Method[protocol.Page[Item]] `path:"/x" operation:"GET"`
+			Page                                 protocol.Paging `paging:"filter=name"`
+		}
+		BadDefault struct {
+			protocol.Method[protocol.Page[Item]] `path:"/x" operation:"GET"`
+			Page                                 protocol.Paging `paging:"sort=name;default=id.asc"`
+		}
+	)
+	for _, tc := range []struct {
+		decl any
+		want string
+	}{
+		{NotAPage{}, "replies with a protocol.Page"},
+		{PageWithoutPaging{}, "no field is a protocol.Paging"},
+		{PostedPage{}, "operation must be GET"},
+		{EnvelopedPage{}, "not enveloped"},
+		{LimitTwice{}, `argument "limit" is one of the paging arguments`},
+		{NoSortable{}, "declares no sortable column"},
+		{BadDefault{}, `"id" is not a sortable column`},
+	} {
+		if _, err := protocol.Describe(tc.decl); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%T: err = %v, want %q", tc.decl, err, tc.want)
+		}
+	}
+}

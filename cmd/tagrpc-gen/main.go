@@ -269,12 +269,15 @@ func docsFile(docs map[string]string) []byte {
 type clientMethod struct {
 	Name, Var, Doc, In, Reply, Group string
 	Item, Trailer                    string // of a stream
+	PageItem                         string // of a paged list
 }
 
 var clientTemplate = template.Must(template.New("client").Parse(header + `package client
 
 import (
 	"context"
+{{- range .Std}}
+	{{printf "%q" .}}{{end}}
 {{range .Imports}}
 	{{printf "%q" .}}{{end}}
 )
@@ -296,6 +299,14 @@ func (c *Client) {{.Name}}(ctx context.Context, in {{.In}}) ({{.Reply}}, error) 
 	err := c.call(ctx, {{.Var}}, &in, &out)
 	return out, err
 }
+{{- if .PageItem}}
+
+// {{.Name}}All yields every item of every page of {{.Name}},
+// from the page in asks for on, following each page's next link.
+func (c *Client) {{.Name}}All(ctx context.Context, in {{.In}}) iter.Seq2[{{.PageItem}}, error] {
+	return pages[{{.PageItem}}](ctx, c, {{.Var}}, &in)
+}
+{{- end}}
 {{else}}
 func (c *Client) {{.Name}}(ctx context.Context, in {{.In}}) error {
 	return c.call(ctx, {{.Var}}, &in, nil)
@@ -305,6 +316,7 @@ func (c *Client) {{.Name}}(ctx context.Context, in {{.In}}) error {
 // clientFile writes one Client method per declaration of every group.
 func clientFile(docs map[string]string) ([]byte, error) {
 	imports := map[string]bool{methodsImport: true}
+	std := map[string]bool{}
 	var ms []clientMethod
 	seen := map[string]string{}
 	for i, g := range methods.Groups {
@@ -328,21 +340,33 @@ func clientFile(docs map[string]string) ([]byte, error) {
 				collectImports(st.Trailer, imports)
 			} else if s.Reply {
 				m.Reply = s.ReplyType.String()
+				if s.Paging != nil {
+					// reflect spells a generic type's arguments with their
+					// import paths; the Go expression is written here.
+					item := s.ReplyType.Field(0).Type.Elem() // Page[T].Data is a []T
+					m.PageItem = item.String()
+					m.Reply = "protocol.Page[" + m.PageItem + "]"
+					collectImports(item, imports)
+					std["iter"] = true
+				}
 				collectImports(s.ReplyType, imports)
 			}
 			ms = append(ms, m)
 		}
 	}
-	var paths []string
-	for p := range imports {
-		paths = append(paths, p)
+	sorted := func(set map[string]bool) []string {
+		var out []string
+		for p := range set {
+			out = append(out, p)
+		}
+		sort.Strings(out)
+		return out
 	}
-	sort.Strings(paths)
 	var b bytes.Buffer
 	err := clientTemplate.Execute(&b, struct {
-		Imports []string
-		Methods []clientMethod
-	}{paths, ms})
+		Std, Imports []string
+		Methods      []clientMethod
+	}{sorted(std), sorted(imports), ms})
 	return b.Bytes(), err
 }
 
