@@ -140,14 +140,14 @@ func TestInmantaV2RoundTrip(t *testing.T) {
 	if len(got.Environments) != 1 || got.Environments[0].Description != "d" {
 		t.Errorf("ProjectGet = %+v", got)
 	}
-	if l := must(c.ProjectList(ctx, methods.ProjectList{}))(t); len(l) != 1 || l[0].Environments[0].Description != "" {
+	if l := must(c.ProjectList(ctx, methods.ProjectList{}))(t).Data; len(l) != 1 || l[0].Environments[0].Description != "" {
 		t.Errorf("ProjectList without details = %+v", l)
 	}
 	desc := "new"
 	if m := must(c.EnvironmentModify(ctx, methods.EnvironmentModify{ID: e.ID, Name: "e2", Description: &desc}))(t); m.Name != "e2" || m.Description != "new" {
 		t.Errorf("EnvironmentModify = %+v", m)
 	}
-	if l := must(c.EnvironmentList(ctx, methods.EnvironmentList{Details: true}))(t); len(l) != 1 {
+	if l := must(c.EnvironmentList(ctx, methods.EnvironmentList{Details: true}))(t).Data; len(l) != 1 {
 		t.Errorf("EnvironmentList = %+v", l)
 	}
 	if g := must(c.EnvironmentGet(ctx, methods.EnvironmentGet{ID: e.ID}))(t); g.Name != "e2" {

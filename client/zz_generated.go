@@ -240,13 +240,20 @@ func (c *Client) ProjectDelete(ctx context.Context, in methods.ProjectDelete) er
 	return c.call(ctx, mProjectDelete, &in, nil)
 }
 
-// ProjectList returns all projects, sorted by name, with their environments.
+// ProjectList returns the projects, sorted by name, with their
+// environments: all of them, or a page at a time when given a limit.
 //
 // It calls GET /api/v2/project.
-func (c *Client) ProjectList(ctx context.Context, in methods.ProjectList) ([]methods.Project, error) {
-	var out []methods.Project
+func (c *Client) ProjectList(ctx context.Context, in methods.ProjectList) (protocol.Page[methods.Project], error) {
+	var out protocol.Page[methods.Project]
 	err := c.call(ctx, mProjectList, &in, &out)
 	return out, err
+}
+
+// ProjectListAll yields every item of every page of ProjectList,
+// from the page in asks for on, following each page's next link.
+func (c *Client) ProjectListAll(ctx context.Context, in methods.ProjectList) iter.Seq2[methods.Project, error] {
+	return pages[methods.Project](ctx, c, mProjectList, &in)
 }
 
 // ProjectGet returns a project with its environments.
@@ -289,13 +296,20 @@ func (c *Client) EnvironmentDelete(ctx context.Context, in methods.EnvironmentDe
 	return c.call(ctx, mEnvironmentDelete, &in, nil)
 }
 
-// EnvironmentList returns all environments, sorted by name.
+// EnvironmentList returns the environments, sorted by name: all of them,
+// or a page at a time when given a limit.
 //
 // It calls GET /api/v2/environment.
-func (c *Client) EnvironmentList(ctx context.Context, in methods.EnvironmentList) ([]methods.Environment, error) {
-	var out []methods.Environment
+func (c *Client) EnvironmentList(ctx context.Context, in methods.EnvironmentList) (protocol.Page[methods.Environment], error) {
+	var out protocol.Page[methods.Environment]
 	err := c.call(ctx, mEnvironmentList, &in, &out)
 	return out, err
+}
+
+// EnvironmentListAll yields every item of every page of EnvironmentList,
+// from the page in asks for on, following each page's next link.
+func (c *Client) EnvironmentListAll(ctx context.Context, in methods.EnvironmentList) iter.Seq2[methods.Environment, error] {
+	return pages[methods.Environment](ctx, c, mEnvironmentList, &in)
 }
 
 // EnvironmentGet returns an environment.
@@ -320,13 +334,20 @@ func (c *Client) EnvironmentCreateToken(ctx context.Context, in methods.Environm
 }
 
 // EnvironmentTokenList lists the tokens issued for the environment of the
-// X-Inmanta-tid header, oldest first.
+// X-Inmanta-tid header, oldest first: all of them, or a page at a time when
+// given a limit.
 //
 // It calls GET /api/v2/environment_auth.
-func (c *Client) EnvironmentTokenList(ctx context.Context, in methods.EnvironmentTokenList) ([]methods.Token, error) {
-	var out []methods.Token
+func (c *Client) EnvironmentTokenList(ctx context.Context, in methods.EnvironmentTokenList) (protocol.Page[methods.Token], error) {
+	var out protocol.Page[methods.Token]
 	err := c.call(ctx, mEnvironmentTokenList, &in, &out)
 	return out, err
+}
+
+// EnvironmentTokenListAll yields every item of every page of EnvironmentTokenList,
+// from the page in asks for on, following each page's next link.
+func (c *Client) EnvironmentTokenListAll(ctx context.Context, in methods.EnvironmentTokenList) iter.Seq2[methods.Token, error] {
+	return pages[methods.Token](ctx, c, mEnvironmentTokenList, &in)
 }
 
 // EnvironmentTokenRevoke revokes a token of the environment of the

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/tagrpc/tagrpc/protocol"
 )
 
@@ -39,8 +41,9 @@ type KeysetQuery struct {
 }
 
 // Paginate runs the keyset query for one page: rows beyond the requested
-// bound in the requested order, never with OFFSET, and counts of the
-// selected rows in all and on either side of the page.
+// bound in the requested order, never with OFFSET (all of them when
+// p.Limit is 0), and counts of the selected rows in all and on either
+// side of the page.
 func Paginate[T Keyed](ctx context.Context, db *DB, q KeysetQuery, p protocol.Paging) ([]T, protocol.PageMetadata, protocol.PageBounds, error) {
 	var meta protocol.PageMetadata
 	var bounds protocol.PageBounds
@@ -78,9 +81,13 @@ func Paginate[T Keyed](ctx context.Context, db *DB, q KeysetQuery, p protocol.Pa
 		dir = "DESC"
 	}
 	query := "SELECT " + q.Select + ", " + col + " AS page_sort, " + q.ID + " AS page_id FROM " + q.From +
-		whereClause(where) + " ORDER BY " + col + " " + dir + ", " + q.ID + " " + dir + " LIMIT ?"
+		whereClause(where) + " ORDER BY " + col + " " + dir + ", " + q.ID + " " + dir
+	if p.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, p.Limit)
+	}
 	var rows []T
-	if err := db.x.SelectContext(ctx, &rows, db.q(query), append(args, p.Limit)...); err != nil {
+	if err := db.x.SelectContext(ctx, &rows, db.q(query), args...); err != nil {
 		return nil, meta, bounds, fmt.Errorf("data: page over %s: %w", q.From, err)
 	}
 	if backward {
@@ -156,4 +163,55 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// ProjectsPage is one page of the projects, by name, filterable by name.
+func (db *DB) ProjectsPage(ctx context.Context, p protocol.Paging) ([]Project, protocol.PageMetadata, protocol.PageBounds, error) {
+	type row struct {
+		Project
+		PageKey
+	}
+	rows, meta, bounds, err := Paginate[row](ctx, db, KeysetQuery{
+		Select: "id, name", From: "project", ID: "id", Columns: map[string]string{"name": "name"},
+	}, p)
+	out := make([]Project, len(rows))
+	for i, r := range rows {
+		out[i] = r.Project
+	}
+	return out, meta, bounds, err
+}
+
+// EnvironmentsPage is one page of the environments, by name (ties by id),
+// filterable by name and project.
+func (db *DB) EnvironmentsPage(ctx context.Context, p protocol.Paging) ([]Environment, protocol.PageMetadata, protocol.PageBounds, error) {
+	type row struct {
+		Environment
+		PageKey
+	}
+	rows, meta, bounds, err := Paginate[row](ctx, db, KeysetQuery{
+		Select: environmentColumns, From: "environment", ID: "id",
+		Columns: map[string]string{"name": "name", "project_id": "project_id"},
+	}, p)
+	out := make([]Environment, len(rows))
+	for i, r := range rows {
+		out[i] = r.Environment
+	}
+	return out, meta, bounds, err
+}
+
+// TokensPage is one page of the tokens of an environment, by issue time.
+func (db *DB) TokensPage(ctx context.Context, envID uuid.UUID, p protocol.Paging) ([]Token, protocol.PageMetadata, protocol.PageBounds, error) {
+	type row struct {
+		tokenRow
+		PageKey
+	}
+	rows, meta, bounds, err := Paginate[row](ctx, db, KeysetQuery{
+		Select: "*", From: "auth_token", ID: "id", Where: "environment_id = ?", Args: []any{envID},
+		Columns: map[string]string{"issued_at": "issued_at"},
+	}, p)
+	out := make([]Token, len(rows))
+	for i, r := range rows {
+		out[i] = r.token()
+	}
+	return out, meta, bounds, err
 }

@@ -212,13 +212,20 @@ func (h *Inmanta) ProjectDelete(ctx context.Context, in methods.ProjectDelete) e
 }
 
 // ProjectList implements methods.ProjectList.
-func (h *Inmanta) ProjectList(ctx context.Context, in methods.ProjectList) ([]methods.Project, error) {
-	ps, envs, err := h.listProjects(ctx)
+func (h *Inmanta) ProjectList(ctx context.Context, in methods.ProjectList) (protocol.Page[methods.Project], error) {
+	ps, meta, bounds, err := h.db.ProjectsPage(ctx, in.Page)
+	if err != nil {
+		return protocol.Page[methods.Project]{}, fmt.Errorf("list projects: %w", err)
+	}
+	envs, err := h.db.EnvironmentsByProject(ctx)
+	if err != nil {
+		return protocol.Page[methods.Project]{}, fmt.Errorf("list environments: %w", err)
+	}
 	out := make([]methods.Project, len(ps))
 	for i, p := range ps {
 		out[i] = project(p, envs[p.ID], in.EnvironmentDetails)
 	}
-	return out, err
+	return protocol.Page[methods.Project]{Data: out, Metadata: meta, Bounds: bounds}, nil
 }
 
 // ProjectGet implements methods.ProjectGet.
@@ -334,13 +341,24 @@ func (h *Inmanta) EnvironmentDelete(ctx context.Context, in methods.EnvironmentD
 }
 
 // EnvironmentList implements methods.EnvironmentList.
-func (h *Inmanta) EnvironmentList(ctx context.Context, in methods.EnvironmentList) ([]methods.Environment, error) {
-	envs, settings, err := h.listEnvironments(ctx)
+func (h *Inmanta) EnvironmentList(ctx context.Context, in methods.EnvironmentList) (protocol.Page[methods.Environment], error) {
+	envs, meta, bounds, err := h.db.EnvironmentsPage(ctx, in.Page)
+	if err != nil {
+		return protocol.Page[methods.Environment]{}, fmt.Errorf("list environments: %w", err)
+	}
+	all, err := h.db.SettingsByEnvironment(ctx)
+	if err != nil {
+		return protocol.Page[methods.Environment]{}, fmt.Errorf("list settings: %w", err)
+	}
 	out := make([]methods.Environment, len(envs))
 	for i, e := range envs {
-		out[i] = environment(e, settings[e.ID], in.Details)
+		settings, err := decodeSettings(all[e.ID])
+		if err != nil {
+			return protocol.Page[methods.Environment]{}, fmt.Errorf("settings of environment %s: %w", e.ID, err)
+		}
+		out[i] = environment(e, settings, in.Details)
 	}
-	return out, err
+	return protocol.Page[methods.Environment]{Data: out, Metadata: meta, Bounds: bounds}, nil
 }
 
 // EnvironmentGet implements methods.EnvironmentGet.

@@ -166,3 +166,39 @@ func TestPagingClient(t *testing.T) {
 		}
 	})
 }
+
+// Inmanta's v2 project and environment lists answer every item without a
+// limit, as before, and page when given one.
+func TestInmantaListsPageWhenGivenLimit(t *testing.T) {
+	datatest.Each(t, func(t *testing.T, db *data.DB) {
+		a := start(t, db)
+		var first string
+		for _, name := range []string{"p2", "p1", "p3"} {
+			p := obj(t, a.ok("PUT", "/api/v2/project", `{"name":"`+name+`"}`)["data"])
+			if first == "" {
+				first = str(p["id"])
+			}
+			for _, env := range []string{"dev", "prod"} {
+				a.ok("PUT", "/api/v2/environment", `{"project_id":"`+str(p["id"])+`","name":"`+env+`"}`)
+			}
+		}
+		names, links, meta := a.page("/api/v2/project", "name")
+		if strings.Join(names, " ") != "p1 p2 p3" || links["next"] != nil || meta["total"] != 3.0 || meta["page_size"] != 3.0 {
+			t.Errorf("unlimited: %v %v %v", names, links, meta)
+		}
+		if pages := a.walk("/api/v2/project?limit=2", "name", "next"); flat(pages) != "p1 p2 p3" || len(pages) != 2 {
+			t.Errorf("limit=2: %v", pages)
+		}
+		names, _, meta = a.page("/api/v2/environment?filter.project_id="+first, "name")
+		if strings.Join(names, " ") != "dev prod" || meta["total"] != 2.0 {
+			t.Errorf("environments of p2: %v %v", names, meta)
+		}
+		var envs []string
+		for _, pg := range a.walk("/api/v2/environment?limit=4&sort=name.desc", "name", "next") {
+			envs = append(envs, strings.Join(pg, ","))
+		}
+		if strings.Join(envs, " ") != "prod,prod,prod,dev dev,dev" {
+			t.Errorf("environments by name, desc, 4 a page: %v", envs)
+		}
+	})
+}

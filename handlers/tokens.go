@@ -66,18 +66,19 @@ func (h *Inmanta) EnvironmentCreateToken(ctx context.Context, in tokenArgs) (str
 
 // EnvironmentTokenList implements methods.EnvironmentTokenList.
 func (h *Inmanta) EnvironmentTokenList(ctx context.Context, in struct {
-	Env envArg `arg:"tid"`
-}) ([]methods.Token, error) {
-	list, err := h.db.Tokens(ctx, in.Env.ID)
+	Env  envArg `arg:"tid"`
+	Page protocol.Paging
+}) (protocol.Page[methods.Token], error) {
+	list, meta, bounds, err := h.db.TokensPage(ctx, in.Env.ID, in.Page)
 	if err != nil {
-		return nil, err
+		return protocol.Page[methods.Token]{}, err
 	}
 	out := make([]methods.Token, len(list))
 	for i, t := range list {
 		out[i] = methods.Token{ID: t.ID, Environment: t.EnvironmentID, ClientTypes: t.ClientTypes, Idempotent: t.Idempotent,
 			IssuedAt: t.IssuedAt, ExpiresAt: timeOrNil(t.ExpiresAt), RevokedAt: timeOrNil(t.RevokedAt)}
 	}
-	return out, nil
+	return protocol.Page[methods.Token]{Data: out, Metadata: meta, Bounds: bounds}, nil
 }
 
 // EnvironmentTokenRevoke implements methods.EnvironmentTokenRevoke.

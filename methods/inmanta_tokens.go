@@ -33,11 +33,13 @@ type EnvironmentCreateToken struct {
 }
 
 // EnvironmentTokenList lists the tokens issued for the environment of the
-// X-Inmanta-tid header, oldest first.
+// X-Inmanta-tid header, oldest first: all of them, or a page at a time when
+// given a limit.
 type EnvironmentTokenList struct {
-	protocol.Method[[]Token] `path:"/environment_auth" operation:"GET" api_version:"2" envelope:"true"`
+	protocol.Method[protocol.Page[Token]] `path:"/environment_auth" operation:"GET" api_version:"2"`
 
-	Tid uuid.UUID `json:"tid" header:"X-Inmanta-tid" reply_header:"true" doc:"The id of the environment."`
+	Tid  uuid.UUID       `json:"tid" header:"X-Inmanta-tid" reply_header:"true" doc:"The id of the environment."`
+	Page protocol.Paging `paging:"sort=issued_at;unlimited"`
 }
 
 // EnvironmentTokenRevoke revokes a token of the environment of the

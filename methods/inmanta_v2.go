@@ -34,11 +34,13 @@ type ProjectDelete struct {
 	ID uuid.UUID `json:"id" doc:"The id of the project to delete."`
 }
 
-// ProjectList returns all projects, sorted by name, with their environments.
+// ProjectList returns the projects, sorted by name, with their
+// environments: all of them, or a page at a time when given a limit.
 type ProjectList struct {
-	protocol.Method[[]Project] `path:"/project" operation:"GET" api_version:"2" envelope:"true"`
+	protocol.Method[protocol.Page[Project]] `path:"/project" operation:"GET" api_version:"2"`
 
-	EnvironmentDetails bool `json:"environment_details" default:"false" doc:"Whether to include the icon and description of the environments."`
+	EnvironmentDetails bool            `json:"environment_details" default:"false" doc:"Whether to include the icon and description of the environments."`
+	Page               protocol.Paging `paging:"sort=name;filter=name;unlimited"`
 }
 
 // ProjectGet returns a project with its environments.
@@ -88,11 +90,13 @@ type EnvironmentDelete struct {
 	ID uuid.UUID `json:"id" doc:"The id of the environment to delete."`
 }
 
-// EnvironmentList returns all environments, sorted by name.
+// EnvironmentList returns the environments, sorted by name: all of them,
+// or a page at a time when given a limit.
 type EnvironmentList struct {
-	protocol.Method[[]Environment] `path:"/environment" operation:"GET" api_version:"2" envelope:"true"`
+	protocol.Method[protocol.Page[Environment]] `path:"/environment" operation:"GET" api_version:"2"`
 
-	Details bool `json:"details" default:"false" doc:"Whether to include the icon and description of the environments."`
+	Details bool            `json:"details" default:"false" doc:"Whether to include the icon and description of the environments."`
+	Page    protocol.Paging `paging:"sort=name;filter=name,project_id;unlimited"`
 }
 
 // EnvironmentGet returns an environment.

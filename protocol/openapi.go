@@ -297,11 +297,17 @@ func pagingParameters(ps *PagingSpec) []*Parameter {
 	for _, c := range ps.Sortable {
 		sorts = append(sorts, c+".asc", c+".desc")
 	}
+	limit := &Schema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(MaxPageSize)), Default: MaxPageSize}
+	limitDoc := "The most items in a page."
+	if ps.Unlimited {
+		limit.Default = nil
+		limitDoc = "The most items in a page; without it, every item in one page."
+	}
 	text := func(name, desc string) *Parameter {
 		return &Parameter{Name: name, In: "query", Description: desc, Schema: &Schema{Type: "string"}}
 	}
 	out := []*Parameter{
-		{Name: "limit", In: "query", Description: "The most items in a page.", Schema: &Schema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(MaxPageSize)), Default: MaxPageSize}},
+		{Name: "limit", In: "query", Description: limitDoc, Schema: limit},
 		{Name: "sort", In: "query", Description: "The order: <column>.asc or <column>.desc.", Schema: &Schema{Type: "string", Enum: sorts, Default: ps.DefaultSort}},
 		text("start", "Only items whose sort value is greater than this (from a next or prev link)."),
 		text("end", "Only items whose sort value is less than this (from a next or prev link)."),

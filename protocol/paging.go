@@ -24,10 +24,12 @@ import (
 //
 //	Page protocol.Paging `paging:"sort=name,created_at;default=name.asc;filter=name,project_id"`
 //
+// and, with "unlimited", that a request without limit gets every item.
+//
 // Reply with a Page: the framework adds its links (relative, as Inmanta
 // sends them) from the request and the page's bounds.
 type Paging struct {
-	Limit   int
+	Limit   int    // 0: every item (a list declared unlimited, asked for no limit)
 	Sort    string // the column
 	Desc    bool
 	Start   *string // the sort value above which the page starts (exclusive)
@@ -52,8 +54,11 @@ type PagingSpec struct {
 	Sortable    []string
 	DefaultSort string
 	Filterable  []string
-	field       int
-	offset      uintptr
+	// Unlimited: without a limit argument the page holds every item (for
+	// lists that were not paged before, whose clients expect them whole).
+	Unlimited bool
+	field     int
+	offset    uintptr
 }
 
 var pagingType = reflect.TypeFor[Paging]()
@@ -61,6 +66,10 @@ var pagingType = reflect.TypeFor[Paging]()
 func readPagingTag(tag string) (*PagingSpec, error) {
 	ps := &PagingSpec{}
 	for _, part := range strings.Split(tag, ";") {
+		if strings.TrimSpace(part) == "unlimited" {
+			ps.Unlimited = true
+			continue
+		}
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			return nil, fmt.Errorf("paging tag part %q is not key=value", part)
@@ -154,6 +163,9 @@ func (ps *PagingSpec) parse(q url.Values) (Paging, []FieldError) {
 		fields = append(fields, FieldError{Location: "query." + loc, Message: err.Message})
 	}
 	p.Limit = MaxPageSize
+	if ps.Unlimited {
+		p.Limit = 0
+	}
 	if v, ok := q["limit"]; ok {
 		n, err := strconv.Atoi(v[0])
 		switch {
@@ -261,6 +273,9 @@ func (p Page[T]) withLinks(path string, q url.Values, req Paging) any {
 		p.Data = []T{}
 	}
 	p.Metadata.PageSize = req.Limit
+	if req.Limit == 0 {
+		p.Metadata.PageSize = len(p.Data)
+	}
 	p.Links = pageLinks(path, q, req, p.Bounds, p.Metadata, len(p.Data) > 0)
 	return p
 }
@@ -277,7 +292,9 @@ func pageLinks(path string, q url.Values, req Paging, b PageBounds, m PageMetada
 			base[k] = v // filters and the method's own arguments
 		}
 	}
-	base.Set("limit", strconv.Itoa(req.Limit))
+	if req.Limit > 0 {
+		base.Set("limit", strconv.Itoa(req.Limit))
+	}
 	dir := "asc"
 	if req.Desc {
 		dir = "desc"

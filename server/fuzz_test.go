@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,12 +27,15 @@ func FuzzDecode(f *testing.F) {
 		{someID, "1", "", someID, `{"name":"n","ref":5,"when":"yesterday","tags":null}`},
 		{someID, "1", "", someID, `{"name":"n"} trailing`},
 		{someID, "1", "", someID, "{\"name\":\"\xff\"}"},
+		{someID, "1", "limit=2&sort=name.desc&start=a&first_id=b&filter.name=x&filter.name=y&q=1", someID, `{}`},
+		{someID, "1", "limit=1001&sort=.&end=&last_id=&filter.=&start=a&first_id=b", someID, `{}`},
+		{someID, "1", "sort=name.ASC&limit=-1&colour=red&filter.name", someID, `{}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.id, s.n, s.query, s.tid, s.body)
 	}
 	srv := server.New(server.WithLogger(slog.New(slog.DiscardHandler)), server.WithMaxBody(4096))
-	g := &protocol.Group{Name: "kinds", Methods: []any{QueryKinds{}, BodyKinds{}}}
+	g := &protocol.Group{Name: "kinds", Methods: []any{QueryKinds{}, BodyKinds{}, PagedKinds{}}}
 	if err := srv.Register(fuzzKinds{}, g); err != nil {
 		f.Fatal(err)
 	}
@@ -40,7 +44,9 @@ func FuzzDecode(f *testing.F) {
 		requests := []*http.Request{
 			httptest.NewRequest(http.MethodGet, "/", nil),
 			httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)),
+			httptest.NewRequest(http.MethodGet, "/api/v1/paged", nil),
 		}
+		requests[2].URL.RawQuery = query
 		requests[0].URL.Path = path + "/" + url.PathEscape(n)
 		requests[0].URL.RawQuery = query
 		requests[1].URL.Path = path
@@ -61,9 +67,26 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
+// PagedKinds takes the paging arguments, and only those and q.
+type PagedKinds struct {
+	protocol.Method[protocol.Page[Item]] `path:"/paged" operation:"GET" strict_query:"true"`
+
+	Q    string          `json:"q" default:""`
+	Page protocol.Paging `paging:"sort=name,created;filter=name"`
+}
+
 // fuzzKinds serves only the decoding methods of the kinds group: Small,
 // Slow and Boom answer 413, 504 and 500 on purpose.
 type fuzzKinds struct{}
+
+// PagedKinds answers one item whose name says what it decoded, with
+// bounds from the request, so the links are built from fuzzed values.
+func (fuzzKinds) PagedKinds(_ context.Context, in PagedKinds) (protocol.Page[Item], error) {
+	p := in.Page
+	name := fmt.Sprintf("%d %s %v %v", p.Limit, p.Sort, p.Desc, p.Filter)
+	b := protocol.PageBounds{MinValue: in.Q, MaxValue: name}
+	return protocol.Page[Item]{Data: []Item{{Name: name}}, Metadata: protocol.PageMetadata{Total: 3, Before: 1, After: 1}, Bounds: b}, nil
+}
 
 func (fuzzKinds) QueryKinds(ctx context.Context, in QueryKinds) (QueryKinds, error) {
 	return kinds{}.QueryKinds(ctx, in)
