@@ -58,6 +58,9 @@ func TestInmantaPaging(t *testing.T) {
 		if links["next"] == nil || links["prev"] != nil || links["first"] != nil || !strings.HasPrefix(str(links["self"]), "/api/v2/collections?") {
 			t.Errorf("first page links: %v", links)
 		}
+		if raw := a.do("GET", "/api/v2/collections?limit=2", ""); !strings.Contains(string(raw.body), `?limit=2&sort=name.asc`) {
+			t.Errorf("links are written with \u0026 for &: %s", raw.body)
+		}
 		for _, tc := range []struct {
 			sort, want string
 		}{{"name.asc", "ab cd e"}, {"name.desc", "ed cb a"}} {

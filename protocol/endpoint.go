@@ -433,6 +433,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, codec ErrorCodec, err *E
 var encoderPool = sync.Pool{New: func() any {
 	b := &replyBuffer{}
 	b.enc = json.NewEncoder(&b.buf)
+	b.enc.SetEscapeHTML(false) // an API reply, not HTML: "&" in a link stays "&"
 	return b
 }}
 

@@ -285,6 +285,7 @@ func (e *Endpoint) writeStream(w http.ResponseWriter, r *http.Request, reply any
 	}
 	enc := &streamEncoder{w: w, rc: http.NewResponseController(w), spec: e.spec.Stream, setup: setup}
 	enc.enc = json.NewEncoder(&enc.buf)
+	enc.enc.SetEscapeHTML(false) // an API reply, not HTML: "&" in a link stays "&"
 	err := st.encodeTo(enc)
 	if err == nil {
 		return
