@@ -139,7 +139,7 @@ func (c *Client) do(ctx context.Context, m *method, req *http.Request, out any) 
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return m.codec.Decode(resp.StatusCode, body)
+		return m.decodeError(resp.StatusCode, body)
 	}
 	if out == nil || !m.spec.Reply || req.Method == http.MethodHead ||
 		(m.spec.EmptyStatus != 0 && resp.StatusCode == m.spec.EmptyStatus) {
@@ -157,6 +157,19 @@ func (c *Client) do(ctx context.Context, m *method, req *http.Request, out any) 
 		return fmt.Errorf("%s: decode the reply: %w", m.spec.Name, err)
 	}
 	return nil
+}
+
+// decodeError reads an error reply. A named error the wire form carries
+// without its suggestions (an API whose error shape has no room for them)
+// gets those of the method's catalog.
+func (m *method) decodeError(status int, body []byte) error {
+	e := m.codec.Decode(status, body)
+	if e.Name != "" && len(e.Suggestions) == 0 {
+		if known := m.spec.NamedError(e.Name); known != nil {
+			e.Suggestions = known.Suggestions
+		}
+	}
+	return e
 }
 
 // request builds the HTTP request for a call: path parameters, query,

@@ -44,7 +44,7 @@ func openStream[T, Trailer any](ctx context.Context, c *Client, m *method, in an
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return nil, m.codec.Decode(resp.StatusCode, body)
+		return nil, m.decodeError(resp.StatusCode, body)
 	}
 	s := &Stream[T, Trailer]{name: m.spec.Name, spec: m.spec.Stream, body: resp.Body, dec: json.NewDecoder(resp.Body)}
 	if req.Method == http.MethodHead {

@@ -48,6 +48,10 @@ type EndpointConfig struct {
 	Invoker Invoker
 	// InvalidStatus replaces 400 for invalid body fields; 0: keep 400.
 	InvalidStatus int
+	// OnContractViolation, when set, hears of every named error a handle
+	// returned that its method does not declare (the client got a 500):
+	// tests make it a failure.
+	OnContractViolation func(method string, err *Error)
 }
 
 // Endpoint serves one method with one handle. Build it with NewEndpoint,
@@ -64,6 +68,8 @@ type Endpoint struct {
 	frame   reflect.Type // struct{ M method; B body }: one allocation per request
 	auth    *Auth
 	invalid int // status of invalid arguments
+
+	onViolation func(method string, err *Error)
 
 	bodyTimeout time.Duration
 
@@ -97,7 +103,8 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 	if err := cfg.Auth.checkClientTypes(s); err != nil {
 		return nil, fmt.Errorf("protocol: method %s: %s", s.Name, err.(*Error).Message)
 	}
-	e := &Endpoint{spec: s, bind: b, codec: cfg.Codec, log: cfg.Logger, maxBody: cfg.MaxBody, auth: cfg.Auth, bodyTimeout: cfg.BodyTimeout, invalid: cfg.InvalidStatus}
+	e := &Endpoint{spec: s, bind: b, codec: cfg.Codec, log: cfg.Logger, maxBody: cfg.MaxBody, auth: cfg.Auth, bodyTimeout: cfg.BodyTimeout, invalid: cfg.InvalidStatus,
+		onViolation: cfg.OnContractViolation}
 	if e.codec == nil {
 		e.codec = Problem{}
 	}
@@ -185,11 +192,11 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		reply, err = e.bind.call(r.Context(), m, caller)
 	}
 	if err != nil {
-		e.WriteError(w, r, e.handleError(w, err))
+		e.WriteError(w, r, e.handleError(w, err, m))
 		return
 	}
 	if e.spec.Stream != nil {
-		e.writeStream(w, r, reply)
+		e.writeStream(w, r, reply, m)
 		return
 	}
 	if ps := e.spec.Paging; ps != nil {
@@ -389,9 +396,20 @@ func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value, call
 
 // handleError maps what a handle returned to the error to send, and logs
 // what a client must not see.
-func (e *Endpoint) handleError(w http.ResponseWriter, err error) *Error {
+func (e *Endpoint) handleError(w http.ResponseWriter, err error, m reflect.Value) *Error {
 	var pe *Error
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) && pe.Name != "" {
+		if e.spec.NamedError(pe.Name) == nil {
+			e.log.Error("contract violation: the handle returned a named error its method does not declare",
+				"method", e.spec.Name, "request_id", w.Header().Get("X-Request-Id"), "name", pe.Name, "error", err)
+			if e.onViolation != nil {
+				e.onViolation(e.spec.Name, pe)
+			}
+			return &Error{Status: http.StatusInternalServerError, Message: internalMessage, cause: err}
+		}
+		pe = e.spec.fillError(pe, m)
+	}
+	if pe != nil {
 		if pe.Status >= 500 {
 			e.log.Error("handle failed", "method", e.spec.Name, "request_id", w.Header().Get("X-Request-Id"), "error", err)
 		}

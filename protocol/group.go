@@ -18,6 +18,9 @@ type Group struct {
 	// invalid (missing, malformed, failing validation); 0 means 400. Some
 	// APIs answer 422 there, and 400 for bad path and query arguments.
 	InvalidStatus int
+	// Errors are the named errors every method of the group may return
+	// (unauthorized, malformed request, …), beside its own.
+	Errors []*Error
 }
 
 // Specs describes every method of the group.
@@ -28,6 +31,9 @@ func (g *Group) Specs() ([]*MethodSpec, error) {
 		s, err := Describe(decl)
 		if err != nil {
 			return nil, fmt.Errorf("group %s: %w", g.Name, err)
+		}
+		if err := s.addErrors(g.Errors, "group "+g.Name+"'s Errors"); err != nil {
+			return nil, fmt.Errorf("group %s: method %s: %w", g.Name, s.Name, err)
 		}
 		if seen[s.Name] {
 			return nil, fmt.Errorf("group %s: method %s is listed twice", g.Name, s.Name)

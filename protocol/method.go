@@ -28,6 +28,8 @@ import (
 //	status        status code of a success (default 200)
 //	enforce_auth  "false" lets the method be called without credentials
 //	max_body      largest accepted request body in bytes, or with KiB/MiB (default: the server's)
+//	msg           what a client shows while it calls the method; may name {argument}s
+//	success_msg   what a client shows when the call succeeded; may name {argument}s
 //	strict_query  "true" refuses query parameters the method does not declare
 //	empty_status  a 2xx status answered, with no body, when the handle's reply is nil
 //	stream        for a Stream reply: "json" (default) or "ndjson", see Stream
@@ -77,6 +79,9 @@ type MethodSpec struct {
 	ServerAgent bool
 	AgentServer bool
 	ValidateSID bool
+	Msg         string      // shown by clients while calling, with {argument}s
+	SuccessMsg  string      // shown by clients after a success, with {argument}s
+	Errors      []*Error    // the named errors a handle may return: the method's, then its group's
 	StrictQuery bool        // undeclared query parameters are a 400
 	EmptyStatus int         // status of a nil reply, sent without a body; 0: nil is encoded as null
 	Stream      *StreamSpec // nil unless the reply is a Stream
@@ -124,6 +129,16 @@ func Describe(decl any) (*MethodSpec, error) {
 		return nil, fmt.Errorf("protocol: declaration %T is not a struct", decl)
 	}
 	s, err := describe(t)
+	if err == nil {
+		err = s.readCatalog(reflect.New(t).Interface())
+	}
+	if err == nil {
+		for _, text := range []string{s.Msg, s.SuccessMsg} {
+			if err = s.checkPlaceholders(text); err != nil {
+				break
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("protocol: method %s: %w", t.Name(), err)
 	}
@@ -323,6 +338,10 @@ func (s *MethodSpec) readMarkerTag(tag string) error {
 			s.EnforceAuth, err = parseBool(p.key, v)
 		case "max_body":
 			s.MaxBody, err = parseSize(v)
+		case "msg":
+			s.Msg = v
+		case "success_msg":
+			s.SuccessMsg = v
 		case "strict_query":
 			s.StrictQuery, err = parseBool(p.key, v)
 		case "empty_status":

@@ -77,6 +77,15 @@ type Response struct {
 	Description string                 `json:"description"`
 	Headers     map[string]*HeaderSpec `json:"headers,omitempty"`
 	Content     map[string]MediaType   `json:"content,omitempty"`
+	NamedErrors []NamedErrorDoc        `json:"x-named-errors,omitempty"`
+}
+
+// NamedErrorDoc is a named error as the document lists it under its
+// status; {argument}s in its texts are filled from the request.
+type NamedErrorDoc struct {
+	Name        string   `json:"name"`
+	Message     string   `json:"message"`
+	Suggestions []string `json:"suggestions,omitempty"`
 }
 
 // HeaderSpec is a reply header.
@@ -288,6 +297,16 @@ func (g *schemaGen) operation(s *MethodSpec, group string, codec ErrorCodec) *Op
 		errResp.Content = map[string]MediaType{codec.ContentType(): {Schema: g.schema(bt.BodyType())}}
 	}
 	op.Responses["default"] = errResp
+	for _, ne := range s.Errors {
+		code := strconv.Itoa(ne.Status)
+		resp := op.Responses[code]
+		if resp == nil {
+			resp = &Response{Description: http.StatusText(ne.Status) + ", as one of these named errors:", Content: errResp.Content}
+			op.Responses[code] = resp
+		}
+		resp.Description += "\n- " + ne.Name + ": " + ne.Message
+		resp.NamedErrors = append(resp.NamedErrors, NamedErrorDoc{Name: ne.Name, Message: ne.Message, Suggestions: ne.Suggestions})
+	}
 	return op
 }
 

@@ -262,7 +262,7 @@ func (e *streamEncoder) flush() error {
 
 // writeStream sends a stream reply. Errors before the first byte are
 // ordinary error replies; after it, the connection is cut.
-func (e *Endpoint) writeStream(w http.ResponseWriter, r *http.Request, reply any) {
+func (e *Endpoint) writeStream(w http.ResponseWriter, r *http.Request, reply any, m reflect.Value) {
 	st := reply.(streamer)
 	h := w.Header()
 	for _, name := range e.replyHeaders {
@@ -295,7 +295,7 @@ func (e *Endpoint) writeStream(w http.ResponseWriter, r *http.Request, reply any
 		if gone {
 			return // nobody to answer
 		}
-		e.WriteError(w, r, e.handleError(w, err))
+		e.WriteError(w, r, e.handleError(w, err, m))
 		return
 	}
 	if !gone {

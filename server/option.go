@@ -26,6 +26,7 @@ type options struct {
 	maxConcurrent     int
 	corsOrigins       []string
 	groupAuth         map[*protocol.Group]*protocol.Auth
+	onViolation       func(method string, err *protocol.Error)
 }
 
 func defaultOptions() options {
@@ -84,6 +85,13 @@ func WithGetter(fn any) Option { return func(o *options) { o.getters = append(o.
 
 // WithInfo sets the title, version and description of the OpenAPI document.
 func WithInfo(info protocol.Info) Option { return func(o *options) { o.info = info } }
+
+// WithContractViolations calls fn for every named error a handle returns
+// that its method does not declare. The client gets a 500 and the log a
+// line either way; tests pass t.Errorf here to fail on it.
+func WithContractViolations(fn func(method string, err *protocol.Error)) Option {
+	return func(o *options) { o.onViolation = fn }
+}
 
 // WithoutDocs serves no /docs, /openapi.json or /openapi-3.0.json.
 func WithoutDocs() Option { return func(o *options) { o.docs = false } }

@@ -159,8 +159,8 @@ func (s *Server) mount(spec *protocol.MethodSpec, handle any, recv reflect.Value
 	}
 	e, err := protocol.NewEndpoint(spec, handle, protocol.EndpointConfig{
 		Codec: codec, Getters: &s.getters, MaxBody: s.opts.maxBody, Logger: s.opts.logger, Receiver: recv, Invoker: inv, Auth: auth,
-		InvalidStatus: invalid,
-		BodyTimeout:   s.opts.bodyTimeout,
+		InvalidStatus: invalid, OnContractViolation: s.opts.onViolation,
+		BodyTimeout: s.opts.bodyTimeout,
 	})
 	if err != nil {
 		return err
