@@ -240,7 +240,10 @@ func (h *Collections) CollectionCreate(ctx context.Context, in methods.Collectio
 // CollectionGet gets a collection.
 func (h *Collections) CollectionGet(ctx context.Context, in methods.CollectionGet) (methods.Collection, error) {
 	c, err := h.db.Collection(ctx, in.Name)
-	if err := storeError(err, fmt.Sprintf("The collection %q does not exist.", in.Name)); err != nil {
+	if errors.Is(err, data.ErrNotFound) {
+		return methods.Collection{}, methods.ErrCollectionNotFound
+	}
+	if err != nil {
 		return methods.Collection{}, err
 	}
 	return apiCollection(c), nil
@@ -261,7 +264,11 @@ func (h *Collections) CollectionList(ctx context.Context, in methods.CollectionL
 
 // CollectionDelete deletes a collection and its items.
 func (h *Collections) CollectionDelete(ctx context.Context, in methods.CollectionDelete) error {
-	return storeError(h.db.DeleteCollection(ctx, in.Name), fmt.Sprintf("The collection %q does not exist.", in.Name))
+	err := h.db.DeleteCollection(ctx, in.Name)
+	if errors.Is(err, data.ErrNotFound) {
+		return methods.ErrCollectionNotFound
+	}
+	return err
 }
 
 func apiCollectionToken(t data.CollectionToken) methods.CollectionToken {

@@ -211,6 +211,12 @@ func TestCollectionsManagement(t *testing.T) {
 		}
 		a.do("DELETE", "/api/v2/collection/managed", "")
 		l.exact(404, `{"error":"Not Found"}`, "GET", "/collections/managed", "")
+		r := a.do("GET", "/api/v2/collection/managed", "")
+		if r.status != 404 || !strings.Contains(string(r.body), `"name":"collectionNotFound"`) ||
+			!strings.Contains(string(r.body), `"the collection managed does not exist"`) ||
+			!strings.Contains(string(r.body), `collection-create --name managed --project-id`) {
+			t.Errorf("named error: %d %s", r.status, r.body)
+		}
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/tagrpc/tagrpc/data"
 	"github.com/tagrpc/tagrpc/data/datatest"
 	"github.com/tagrpc/tagrpc/handlers"
+	"github.com/tagrpc/tagrpc/protocol"
 	"github.com/tagrpc/tagrpc/server"
 )
 
@@ -27,7 +28,10 @@ type api struct {
 
 func start(t *testing.T, db *data.DB) *api {
 	t.Helper()
-	srv, err := handlers.NewServer(db, nil, server.WithLogger(slog.New(slog.DiscardHandler)))
+	srv, err := handlers.NewServer(db, nil, server.WithLogger(slog.New(slog.DiscardHandler)),
+		server.WithContractViolations(func(method string, err *protocol.Error) {
+			t.Errorf("%s returned the named error %s, which it does not declare", method, err.Name)
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}

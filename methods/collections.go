@@ -159,18 +159,27 @@ type Collection struct {
 // It fails with Conflict when the name is taken, NotFound when the project
 // does not exist.
 type CollectionCreate struct {
-	protocol.Method[Collection] `path:"/collection" operation:"POST" api_version:"2" envelope:"true"`
+	protocol.Method[Collection] `path:"/collection" operation:"POST" api_version:"2" envelope:"true" msg:"Creating collection {name}" success_msg:"Created collection {name}"`
 
 	Name      string    `json:"name" validate:"required,max=255,excludesall=/?#%*" doc:"The collection's name, unique on the server."`
 	ProjectID uuid.UUID `json:"project_id" doc:"The project that owns it."`
 }
 
+// ErrCollectionNotFound is the named error of a collection that does not
+// exist.
+var ErrCollectionNotFound = protocol.Named("collectionNotFound", 404, "the collection {name} does not exist",
+	"list the collections with: tagrpc collections-admin collection-list",
+	"create it with: tagrpc collections-admin collection-create --name {name} --project-id <project>")
+
 // CollectionGet gets a collection.
 type CollectionGet struct {
-	protocol.Method[Collection] `path:"/collection/<name>" operation:"GET" api_version:"2" envelope:"true"`
+	protocol.Method[Collection] `path:"/collection/<name>" operation:"GET" api_version:"2" envelope:"true" msg:"Getting collection {name}"`
 
 	Name string `json:"name"`
 }
+
+// Errors implements protocol.ErrorCatalog.
+func (CollectionGet) Errors() []*protocol.Error { return []*protocol.Error{ErrCollectionNotFound} }
 
 // CollectionList lists the collections a page at a time, by name unless
 // sorted otherwise; filter.project_id picks those of a project.
@@ -182,10 +191,13 @@ type CollectionList struct {
 
 // CollectionDelete deletes a collection and its items.
 type CollectionDelete struct {
-	protocol.Method[protocol.NoReply] `path:"/collection/<name>" operation:"DELETE" api_version:"2"`
+	protocol.Method[protocol.NoReply] `path:"/collection/<name>" operation:"DELETE" api_version:"2" msg:"Deleting collection {name}" success_msg:"Deleted collection {name} and its items"`
 
 	Name string `json:"name"`
 }
+
+// Errors implements protocol.ErrorCatalog.
+func (CollectionDelete) Errors() []*protocol.Error { return []*protocol.Error{ErrCollectionNotFound} }
 
 // CollectionToken describes a token that reaches a project's collections;
 // the token itself is shown only once, when it is created.
