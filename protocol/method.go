@@ -536,3 +536,20 @@ func (a *ArgSpec) FieldIndex() int { return a.index }
 
 // HasDefault reports whether the argument has a default: tag.
 func (a *ArgSpec) HasDefault() bool { return a.hasDefault }
+
+// Doc is the declaration's doc comment, as tagrpc-gen registered it.
+func (s *MethodSpec) Doc() string { return docOf(typeKey(s.Type)) }
+
+// ArgDoc is what documents an argument: its doc tag, else the doc comment
+// of its field.
+func (s *MethodSpec) ArgDoc(a *ArgSpec) string {
+	if a.Doc != "" {
+		return a.Doc
+	}
+	return docOf(typeKey(s.Type) + "." + a.Field)
+}
+
+// SetPaging sets the Paging field of the method struct m (a pointer to one).
+func (s *MethodSpec) SetPaging(m reflect.Value, p Paging) {
+	m.Elem().Field(s.Paging.field).Set(reflect.ValueOf(p))
+}

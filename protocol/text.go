@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -228,4 +229,55 @@ func decodeDefault(t reflect.Type, ptr unsafe.Pointer, text string) error {
 		return dec(ptr, text)
 	}
 	return json.Unmarshal([]byte(text), reflect.NewAt(t, ptr).Interface())
+}
+
+// TextForm reports whether the argument has a text form, as in a query:
+// a scalar, a slice of scalars or a map of strings. The others (structs,
+// free-form maps, slices of structs, JSON values) are given as JSON.
+func (a *ArgSpec) TextForm() bool {
+	if a.Type == reflect.TypeFor[json.RawMessage]() {
+		return false
+	}
+	_, err := textDecoderFor(a.Type, InQuery)
+	return err == nil
+}
+
+// SetText sets the argument in the method struct m (a pointer to one) from
+// text, as a command line gives it: in its text form (a map as key=value
+// items) when it has one, else as JSON.
+func (a *ArgSpec) SetText(m reflect.Value, vals []string) error {
+	if len(vals) == 0 {
+		return nil
+	}
+	ptr := unsafe.Add(m.UnsafePointer(), a.offset)
+	target := reflect.NewAt(a.Type, ptr)
+	if !a.TextForm() {
+		if err := json.Unmarshal([]byte(vals[0]), target.Interface()); err != nil {
+			return fmt.Errorf("not valid JSON for %s: %w", a.Type, err)
+		}
+		return nil
+	}
+	dec, _ := textDecoderFor(a.Type, InQuery)
+	if dec.mapKind == notMap {
+		return dec.decode(ptr, vals, vals[0])
+	}
+	mv := target.Elem()
+	mv.Set(reflect.MakeMap(a.Type))
+	for _, v := range vals {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("%q is not key=value", v)
+		}
+		key := reflect.ValueOf(k).Convert(a.Type.Key())
+		if dec.mapKind == mapOfString {
+			mv.SetMapIndex(key, reflect.ValueOf(val).Convert(a.Type.Elem()))
+			continue
+		}
+		prev := mv.MapIndex(key)
+		if !prev.IsValid() {
+			prev = reflect.MakeSlice(a.Type.Elem(), 0, 1)
+		}
+		mv.SetMapIndex(key, reflect.Append(prev, reflect.ValueOf(val).Convert(a.Type.Elem().Elem())))
+	}
+	return nil
 }
