@@ -53,6 +53,17 @@ var (
 	mCollectionTokenCreate  = newMethod(methods.CollectionTokenCreate{}, methods.CollectionsAdmin.Codec)
 	mCollectionTokenList    = newMethod(methods.CollectionTokenList{}, methods.CollectionsAdmin.Codec)
 	mCollectionTokenRevoke  = newMethod(methods.CollectionTokenRevoke{}, methods.CollectionsAdmin.Codec)
+	mBuildStart             = newMethod(methods.BuildStart{}, methods.Binder.Codec)
+	mBuildStatus            = newMethod(methods.BuildStatus{}, methods.Binder.Codec)
+	mBuildStatusAll         = newMethod(methods.BuildStatusAll{}, methods.Binder.Codec)
+	mTemplateFetch          = newMethod(methods.TemplateFetch{}, methods.Binder.Codec)
+	mTemplateFetchAll       = newMethod(methods.TemplateFetchAll{}, methods.Binder.Codec)
+	mAppDeploy              = newMethod(methods.AppDeploy{}, methods.Binder.Codec)
+	mAppStatus              = newMethod(methods.AppStatus{}, methods.Binder.Codec)
+	mAppStatusAll           = newMethod(methods.AppStatusAll{}, methods.Binder.Codec)
+	mAppPreload             = newMethod(methods.AppPreload{}, methods.Binder.Codec)
+	mAppPreloadStatus       = newMethod(methods.AppPreloadStatus{}, methods.Binder.Codec)
+	mHealthStatus           = newMethod(methods.HealthStatus{}, methods.Binder.Codec)
 )
 
 // CreateProject creates a new project.
@@ -495,4 +506,105 @@ func (c *Client) CollectionTokenListAll(ctx context.Context, in methods.Collecti
 // It calls DELETE /api/v2/collection_token/<id>.
 func (c *Client) CollectionTokenRevoke(ctx context.Context, in methods.CollectionTokenRevoke) error {
 	return c.call(ctx, mCollectionTokenRevoke, &in, nil)
+}
+
+// BuildStart starts building a Binder image from the dependencies in a
+// repository.
+//
+// It calls POST /builds/.
+func (c *Client) BuildStart(ctx context.Context, in methods.BuildStart) (methods.BuildName, error) {
+	var out methods.BuildName
+	err := c.call(ctx, mBuildStart, &in, &out)
+	return out, err
+}
+
+// BuildStatus gets the status of a Binder build.
+//
+// It calls GET /builds/<image-name>.
+func (c *Client) BuildStatus(ctx context.Context, in methods.BuildStatus) (methods.Build, error) {
+	var out methods.Build
+	err := c.call(ctx, mBuildStatus, &in, &out)
+	return out, err
+}
+
+// BuildStatusAll gets the status of all Binder builds.
+//
+// It calls GET /builds/.
+func (c *Client) BuildStatusAll(ctx context.Context, in methods.BuildStatusAll) ([]methods.Build, error) {
+	var out []methods.Build
+	err := c.call(ctx, mBuildStatusAll, &in, &out)
+	return out, err
+}
+
+// TemplateFetch fetches a template from the registry.
+//
+// It calls GET /templates/<template-name>.
+func (c *Client) TemplateFetch(ctx context.Context, in methods.TemplateFetch) (methods.Template, error) {
+	var out methods.Template
+	err := c.call(ctx, mTemplateFetch, &in, &out)
+	return out, err
+}
+
+// TemplateFetchAll fetches all templates from the registry.
+//
+// It calls GET /templates/.
+func (c *Client) TemplateFetchAll(ctx context.Context, in methods.TemplateFetchAll) ([]methods.Template, error) {
+	var out []methods.Template
+	err := c.call(ctx, mTemplateFetchAll, &in, &out)
+	return out, err
+}
+
+// AppDeploy deploys an instance of a template onto a Binder backend.
+//
+// It calls POST /applications/.
+func (c *Client) AppDeploy(ctx context.Context, in methods.AppDeploy) (methods.AppID, error) {
+	var out methods.AppID
+	err := c.call(ctx, mAppDeploy, &in, &out)
+	return out, err
+}
+
+// AppStatus gets information associated with a single deployment.
+//
+// It calls GET /applications/<template-name>/<id>.
+func (c *Client) AppStatus(ctx context.Context, in methods.AppStatus) (methods.App, error) {
+	var out methods.App
+	err := c.call(ctx, mAppStatus, &in, &out)
+	return out, err
+}
+
+// AppStatusAll gets information associated with all deployments of a
+// template.
+//
+// It calls GET /applications/<template-name>.
+func (c *Client) AppStatusAll(ctx context.Context, in methods.AppStatusAll) ([]methods.App, error) {
+	var out []methods.App
+	err := c.call(ctx, mAppStatusAll, &in, &out)
+	return out, err
+}
+
+// AppPreload preloads a template onto all nodes of the cluster.
+//
+// It calls POST /preload/<template-name>.
+func (c *Client) AppPreload(ctx context.Context, in methods.AppPreload) (methods.Preload, error) {
+	var out methods.Preload
+	err := c.call(ctx, mAppPreload, &in, &out)
+	return out, err
+}
+
+// AppPreloadStatus checks the preloading status of a template.
+//
+// It calls GET /preload/<template-name>.
+func (c *Client) AppPreloadStatus(ctx context.Context, in methods.AppPreloadStatus) (methods.Preload, error) {
+	var out methods.Preload
+	err := c.call(ctx, mAppPreloadStatus, &in, &out)
+	return out, err
+}
+
+// HealthStatus gets the health of all Binder components.
+//
+// It calls GET /health/.
+func (c *Client) HealthStatus(ctx context.Context, in methods.HealthStatus) ([]methods.Health, error) {
+	var out []methods.Health
+	err := c.call(ctx, mHealthStatus, &in, &out)
+	return out, err
 }

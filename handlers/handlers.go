@@ -24,21 +24,38 @@ import (
 // With tokens, authentication is on: requests need a bearer token it
 // checks, and the token methods issue tokens with it. Tokens revoked in db
 // are refused. Without, every request is let through.
+//
+// The Binder group has no API key (its privileged methods refuse every
+// call) and no worker running: NewServerWith gives both.
 func NewServer(db *data.DB, tokens *jwtauth.Authenticator, opts ...server.Option) (*server.Server, error) {
+	srv, _, err := NewServerWith(db, tokens, BinderConfig{}, opts...)
+	return srv, err
+}
+
+// NewServerWith is NewServer with the Binder group configured; it returns
+// the worker that advances Binder's builds and deployments, for the caller
+// to Run.
+func NewServerWith(db *data.DB, tokens *jwtauth.Authenticator, binder BinderConfig, opts ...server.Option) (*server.Server, *BinderWorker, error) {
 	opts = append([]server.Option{server.WithInfo(methods.Info)}, opts...)
-	opts = append(opts, server.WithGetter(EnvironmentGetter(db)), server.WithGroupAuth(methods.Collections, CollectionAuth(db)))
+	opts = append(opts, server.WithGetter(EnvironmentGetter(db)),
+		server.WithGroupAuth(methods.Collections, CollectionAuth(db)),
+		server.WithGroupAuth(methods.Binder, binder.auth()))
 	if tokens != nil {
 		tokens.SetRevoked(db.TokenRevoked)
 		opts = append(opts, server.WithAuth(Auth(tokens)))
 	}
 	srv := server.New(opts...)
 	if err := srv.Register(NewInmanta(db, tokens), methods.InmantaV1, methods.InmantaV2); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := srv.Register(NewCollections(db), methods.Collections, methods.CollectionsAdmin); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return srv, nil
+	handles, worker := NewBinder(db, binder, srv.Logger())
+	if err := srv.Register(handles, methods.Binder); err != nil {
+		return nil, nil, err
+	}
+	return srv, worker, nil
 }
 
 // EnvironmentGetter loads the environment an id names, for handles that

@@ -60,3 +60,21 @@ func (*Collections) Invokers() protocol.Invokers {
 		"CollectionTokenRevoke": protocol.InvokeNoReply((*Collections).CollectionTokenRevoke),
 	}
 }
+
+// Invokers lets the server call every handle of Binder directly.
+func (*Binder) Invokers() protocol.Invokers {
+	return protocol.Invokers{
+		// methods.Binder
+		"BuildStart":       protocol.Invoke((*Binder).BuildStart),
+		"BuildStatus":      protocol.Invoke((*Binder).BuildStatus),
+		"BuildStatusAll":   protocol.InvokeNoArgs((*Binder).BuildStatusAll),
+		"TemplateFetch":    protocol.Invoke((*Binder).TemplateFetch),
+		"TemplateFetchAll": protocol.InvokeNoArgs((*Binder).TemplateFetchAll),
+		"AppDeploy":        protocol.Invoke((*Binder).AppDeploy),
+		"AppStatus":        protocol.Invoke((*Binder).AppStatus),
+		"AppStatusAll":     protocol.Invoke((*Binder).AppStatusAll),
+		"AppPreload":       protocol.Invoke((*Binder).AppPreload),
+		"AppPreloadStatus": protocol.Invoke((*Binder).AppPreloadStatus),
+		"HealthStatus":     protocol.InvokeNoArgs((*Binder).HealthStatus),
+	}
+}

@@ -37,12 +37,14 @@ func (s *MethodSpec) readCatalog(decl any) error {
 	if !ok {
 		return nil
 	}
-	return s.addErrors(c.Errors(), "its Errors")
+	return s.addErrors(c.Errors(), "its Errors", true)
 }
 
 // addErrors adds named errors to the method's catalog; from says where
-// they come from, for the message of a mistake.
-func (s *MethodSpec) addErrors(errs []*Error, from string) error {
+// they come from, for the message of a mistake. A group's errors may name
+// {placeholders} that are no argument of the method: they are left as
+// written, or filled by the group's codec.
+func (s *MethodSpec) addErrors(errs []*Error, from string, ownArgs bool) error {
 	for _, e := range errs {
 		switch {
 		case e == nil || e.Name == "":
@@ -58,7 +60,7 @@ func (s *MethodSpec) addErrors(errs []*Error, from string) error {
 			return fmt.Errorf("two named errors are called %s", e.Name)
 		}
 		for _, text := range append([]string{e.Message}, e.Suggestions...) {
-			if err := s.checkPlaceholders(text); err != nil {
+			if err := s.checkPlaceholders(text); err != nil && ownArgs {
 				return fmt.Errorf("named error %s: %w", e.Name, err)
 			}
 		}

@@ -32,7 +32,7 @@ func (g *Group) Specs() ([]*MethodSpec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("group %s: %w", g.Name, err)
 		}
-		if err := s.addErrors(g.Errors, "group "+g.Name+"'s Errors"); err != nil {
+		if err := s.addErrors(g.Errors, "group "+g.Name+"'s Errors", false); err != nil {
 			return nil, fmt.Errorf("group %s: method %s: %w", g.Name, s.Name, err)
 		}
 		if seen[s.Name] {

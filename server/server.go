@@ -308,3 +308,6 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	}
 	return s.Serve(ctx, ln)
 }
+
+// Logger is the logger the server writes to, for work that runs beside it.
+func (s *Server) Logger() *slog.Logger { return s.opts.logger }

@@ -27,15 +27,20 @@ func newServeCmd() *cobra.Command {
 		debug    bool
 		auth     bool
 		secret   secretFlags
+		binder   handlers.BinderConfig
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the reference server",
-		Long: `Run the reference server: the Inmanta project, environment and settings API.
+		Long: `Run the reference server: Inmanta projects, environments and settings,
+OpenFn Lightning collections, and Binder's build, registry and deploy API
+(with a worker that builds and deploys).
 
 Authentication is off by default; --auth requires bearer tokens signed with
 the secret of --jwt-secret-file or TAGRPC_JWT_SECRET ("tagrpc token" issues
-them), and enforces each method's client types.
+them), and enforces each method's client types. Binder's privileged methods
+take the key of --binder-api-key (TAGRPC_BINDER_API_KEY) as the Authorization
+header; without one they refuse every call.
 
 The database is a SQLite file by default, created and migrated on first
 start; a postgres:// DSN selects PostgreSQL. SIGINT or SIGTERM stops the
@@ -56,7 +61,7 @@ server gracefully: requests in flight finish, then the database is closed.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, log, addr, dsn, shutdown, tokens)
+			return serve(ctx, log, addr, dsn, shutdown, tokens, binder)
 		},
 	}
 	f := cmd.Flags()
@@ -65,20 +70,28 @@ server gracefully: requests in flight finish, then the database is closed.`,
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
 	f.BoolVar(&auth, "auth", false, "require bearer tokens, as each method's client_types say")
+	f.StringVar(&binder.APIKey, "binder-api-key", os.Getenv("TAGRPC_BINDER_API_KEY"), "the API key of Binder's privileged methods (env TAGRPC_BINDER_API_KEY)")
 	secret.register(cmd)
 	return cmd
 }
 
-func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown time.Duration, tokens *jwtauth.Authenticator) error {
+func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown time.Duration, tokens *jwtauth.Authenticator, binder handlers.BinderConfig) error {
 	db, err := data.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	srv, err := handlers.NewServer(db, tokens, server.WithLogger(log), server.WithShutdownTimeout(shutdown))
+	srv, worker, err := handlers.NewServerWith(db, tokens, binder, server.WithLogger(log), server.WithShutdownTimeout(shutdown))
 	if err != nil {
 		return err
 	}
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		worker.Run(workerCtx)
+	}()
+	defer func() { stopWorker(); <-workerDone }() // before the database closes
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
