@@ -52,7 +52,7 @@ func TestNamedErrorsReachTheClient(t *testing.T) {
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	var out word
-	err := New(ts.URL).call(context.Background(), newMethod(GetThing{}, g.Codec), &GetThing{Name: "widget"}, &out)
+	err := New(ts.URL).call(context.Background(), newMethod(GetThing{}, g), &GetThing{Name: "widget"}, &out)
 	var pe *protocol.Error
 	if !errors.Is(err, errNoSuchThing) || !errors.As(err, &pe) {
 		t.Fatalf("err = %v, want errNoSuchThing", err)

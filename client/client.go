@@ -76,11 +76,16 @@ type pathPart struct {
 	arg     *protocol.ArgSpec
 }
 
-func newMethod(decl any, codec protocol.ErrorCodec) *method {
-	spec, err := protocol.Describe(decl)
+// newMethod reads a declaration of group g (nil: none) for calls.
+func newMethod(decl any, g *protocol.Group) *method {
+	if g == nil {
+		g = &protocol.Group{}
+	}
+	spec, err := g.Describe(decl)
 	if err != nil {
 		panic(err) // the declarations are checked by their own tests; this cannot happen
 	}
+	codec := g.Codec
 	if codec == nil {
 		codec = protocol.Problem{}
 	}

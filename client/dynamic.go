@@ -63,5 +63,5 @@ func dynamicMethod(g *protocol.Group, in any) (*method, error) {
 	if _, err := protocol.Describe(in); err != nil {
 		return nil, err
 	}
-	return newMethod(v.Elem().Interface(), g.Codec), nil
+	return newMethod(v.Elem().Interface(), g), nil
 }

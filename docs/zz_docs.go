@@ -72,6 +72,8 @@ func init() {
 		"github.com/tagrpc/tagrpc/methods.ListEnvironments":       "ListEnvironments returns all environments, sorted by name.",
 		"github.com/tagrpc/tagrpc/methods.ListProjects":           "ListProjects returns all projects, sorted by name, with the ids of their\nenvironments.",
 		"github.com/tagrpc/tagrpc/methods.ListSettings":           "ListSettings returns the settings of the environment given by the\nX-Inmanta-tid header, and the definition of every setting.",
+		"github.com/tagrpc/tagrpc/methods.LooseBool":              "LooseBool is a boolean that binder-client may send as a string: its\ncommand line passes every argument as text (\"true\").",
+		"github.com/tagrpc/tagrpc/methods.LooseInt":               "LooseInt is an integer that binder-client may send as a string.",
 		"github.com/tagrpc/tagrpc/methods.ModifyEnvironment":      "ModifyEnvironment renames an environment and changes its repository.",
 		"github.com/tagrpc/tagrpc/methods.ModifyProject":          "ModifyProject renames a project.",
 		"github.com/tagrpc/tagrpc/methods.NewCollectionToken":     "NewCollectionToken is a token just created: the only time its secret is\nshown.",

@@ -118,7 +118,7 @@ func (h *Binder) BuildStart(ctx context.Context, in methods.BuildStart) (methods
 	if !repoSupported(in.Repository) || name == "" {
 		return methods.BuildName{}, methods.ErrBuildBadRepoSource
 	}
-	if _, err := h.db.StartBuild(ctx, name, in.Repository, in.Force); err != nil {
+	if _, err := h.db.StartBuild(ctx, name, in.Repository, bool(in.Force)); err != nil {
 		if errors.Is(err, data.ErrAlreadyBuilding) {
 			return methods.BuildName{}, methods.ErrBuildAlreadyBuilding
 		}
@@ -184,7 +184,7 @@ func (h *Binder) TemplateFetchAll(ctx context.Context) ([]methods.Template, erro
 func (h *Binder) AppDeploy(ctx context.Context, in methods.AppDeploy) (methods.AppID, error) {
 	cull := 0
 	if in.CullTimeout != nil {
-		cull = *in.CullTimeout
+		cull = int(*in.CullTimeout)
 	}
 	a, err := h.db.CreateApp(ctx, in.TemplateName, cull)
 	if errors.Is(err, data.ErrNotFound) {

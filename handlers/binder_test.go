@@ -116,7 +116,7 @@ func TestBinderAPI(t *testing.T) {
 		if b["status"] != "completed" || b["phase"] != "finished" || b["repository"] != repo || b["start-time"] == nil {
 			t.Fatalf("build: %v", b)
 		}
-		a.ok("POST", "/builds/", `{"repository":"file://`+gitRepo(t, "other")+`","force":true}`, key...)
+		a.ok("POST", "/builds/", `{"repository":"file://`+gitRepo(t, "other")+`","force":"true"}`, key...) // binder-client sends text
 		a.waitFor("/builds/org-other", func(b map[string]any) bool { return b["status"] == "completed" })
 		all := a.do("GET", "/builds/", "", key...)
 		if all.status != 200 || strings.Count(string(all.body), `"name"`) != 2 {
@@ -140,7 +140,7 @@ func TestBinderAPI(t *testing.T) {
 		}
 
 		// Deployments and preloading.
-		d := a.ok("POST", "/applications/", `{"template-name":"org-notebooks","cull-timeout":60}`)
+		d := a.ok("POST", "/applications/", `{"template-name":"org-notebooks","cull-timeout":"60"}`)
 		id := str(d["id"])
 		app := a.waitFor("/applications/org-notebooks/"+id, func(x map[string]any) bool { return x["status"] != "deploying" })
 		if app["status"] != "running" || app["location"] != "http://127.0.0.1:8888/org-notebooks/"+id+"/" {

@@ -2,8 +2,10 @@ package methods
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,8 +70,8 @@ var (
 type BuildStart struct {
 	protocol.Method[BuildName] `path:"/builds/" operation:"POST" bare:"true" msg:"Starting Binder build for repository: {repository}" success_msg:"Build succesfully started for repository: {repository}"`
 
-	Repository string `json:"repository" doc:"the repository to build"`
-	Force      bool   `json:"force" default:"false" doc:"force a rebuild if the repository is already building"`
+	Repository string    `json:"repository" doc:"the repository to build"`
+	Force      LooseBool `json:"force" default:"false" doc:"force a rebuild if the repository is already building"`
 }
 
 // Errors implements protocol.ErrorCatalog.
@@ -147,8 +149,8 @@ type App struct {
 type AppDeploy struct {
 	protocol.Method[AppID] `path:"/applications/" operation:"POST" bare:"true" enforce_auth:"false" msg:"Deploying {template-name} onto a Binder backend"`
 
-	TemplateName string `json:"template-name" doc:"name of the template to deploy"`
-	CullTimeout  *int   `json:"cull-timeout" doc:"inactive period after which app will be culled"`
+	TemplateName string    `json:"template-name" doc:"name of the template to deploy"`
+	CullTimeout  *LooseInt `json:"cull-timeout" doc:"inactive period after which app will be culled"`
 }
 
 // Errors implements protocol.ErrorCatalog.
@@ -210,6 +212,37 @@ type Health struct {
 // HealthStatus gets the health of all Binder components.
 type HealthStatus struct {
 	protocol.Method[[]Health] `path:"/health/" operation:"GET" bare:"true" msg:"Getting health of all Binder components"`
+}
+
+// LooseBool is a boolean that binder-client may send as a string: its
+// command line passes every argument as text ("true").
+type LooseBool bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (b *LooseBool) UnmarshalJSON(data []byte) error {
+	s := strings.Trim(string(data), `"`)
+	switch strings.ToLower(s) {
+	case "true", "1", "yes":
+		*b = true
+	case "false", "0", "no", "", "null":
+		*b = false
+	default:
+		return fmt.Errorf("%s is not a boolean", data)
+	}
+	return nil
+}
+
+// LooseInt is an integer that binder-client may send as a string.
+type LooseInt int
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *LooseInt) UnmarshalJSON(data []byte) error {
+	v, err := strconv.Atoi(strings.Trim(string(data), `"`))
+	if err != nil {
+		return fmt.Errorf("%s is not an integer", data)
+	}
+	*n = LooseInt(v)
+	return nil
 }
 
 // BinderErrors is the wire form of Binder's errors: {"type": <the named

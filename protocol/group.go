@@ -23,17 +23,27 @@ type Group struct {
 	Errors []*Error
 }
 
+// Describe reads one declaration as a method of the group: its spec, with
+// the group's named errors beside the method's own.
+func (g *Group) Describe(decl any) (*MethodSpec, error) {
+	s, err := Describe(decl)
+	if err != nil {
+		return nil, fmt.Errorf("group %s: %w", g.Name, err)
+	}
+	if err := s.addErrors(g.Errors, "group "+g.Name+"'s Errors", false); err != nil {
+		return nil, fmt.Errorf("group %s: method %s: %w", g.Name, s.Name, err)
+	}
+	return s, nil
+}
+
 // Specs describes every method of the group.
 func (g *Group) Specs() ([]*MethodSpec, error) {
 	specs := make([]*MethodSpec, 0, len(g.Methods))
 	seen := map[string]bool{}
 	for _, decl := range g.Methods {
-		s, err := Describe(decl)
+		s, err := g.Describe(decl)
 		if err != nil {
-			return nil, fmt.Errorf("group %s: %w", g.Name, err)
-		}
-		if err := s.addErrors(g.Errors, "group "+g.Name+"'s Errors", false); err != nil {
-			return nil, fmt.Errorf("group %s: method %s: %w", g.Name, s.Name, err)
+			return nil, err
 		}
 		if seen[s.Name] {
 			return nil, fmt.Errorf("group %s: method %s is listed twice", g.Name, s.Name)

@@ -285,7 +285,7 @@ import (
 // The declarations, read once.
 var (
 {{- range .Methods}}
-	{{.Var}} = newMethod({{.In}}{}, methods.{{.Group}}.Codec){{end}}
+	{{.Var}} = newMethod({{.In}}{}, methods.{{.Group}}){{end}}
 )
 {{range .Methods}}
 {{.Doc}}

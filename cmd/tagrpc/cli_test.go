@@ -135,6 +135,11 @@ func TestCLIFailures(t *testing.T) {
 				"  - Possible fix: create it with: tagrpc collections-admin collection-create --name nope --project-id <project>\n"},
 		{"validation", []string{"inmanta-v2", "project-create", "--name", ""}, url, 3, "Error: "},
 		{"no token", []string{"collections", "collection-stream", "things"}, url, 3, "Error: Unauthorized"},
+		{"binder, suggestions from the catalog", []string{"binder", "build-status", "nope"}, url, 4,
+			"Getting status of build for image: nope\nError: Could not get build information for requested image\n" +
+				"  - Possible fix: ensure that your build server is running and is accessible from this machine\n"},
+		{"binder without the key", []string{"binder", "health-status"}, url, 3,
+			"Error: Unauthorized request\n  - Possible fix: make sure to include a valid API token with any privileged requests\n"},
 		{"connection refused", []string{"inmanta-v2", "project-list"}, "http://127.0.0.1:1", 5, "cannot reach the server at http://127.0.0.1:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
