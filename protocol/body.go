@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,10 @@ import (
 type bodyDecoder struct {
 	typ    reflect.Type
 	fields []bodyField
+
+	kwargs *ArgSpec            // takes the keys no other argument does; nil: they are refused
+	known  map[string]bool     // the body keys of the other arguments
+	path   map[string]*ArgSpec // path arguments, which a kwargs body may repeat
 }
 
 type bodyMode uint8
@@ -68,6 +73,10 @@ func newBodyDecoder(s *MethodSpec) *bodyDecoder {
 	var sf []reflect.StructField
 	d := &bodyDecoder{}
 	for _, a := range s.Args {
+		if a.Kwargs != "" {
+			d.kwargs = a
+			continue
+		}
 		inBody := a.In == InBody || (a.In == InHeader && s.hasBody())
 		if !inBody {
 			continue
@@ -99,8 +108,17 @@ func newBodyDecoder(s *MethodSpec) *bodyDecoder {
 		})
 		d.fields = append(d.fields, f)
 	}
-	if len(sf) == 0 {
+	if len(sf) == 0 && d.kwargs == nil {
 		return nil
+	}
+	if d.kwargs != nil {
+		d.known, d.path = map[string]bool{}, map[string]*ArgSpec{}
+		for _, f := range d.fields {
+			d.known[f.arg.Name] = true
+		}
+		for _, name := range s.PathParams {
+			d.path[name] = s.Arg(name)
+		}
 	}
 	d.typ = reflect.StructOf(sf)
 	return d
@@ -133,8 +151,13 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 		rc := readDeadliner(w)
 		deadline := timeout > 0 && rc != nil && rc.SetReadDeadline(time.Now().Add(timeout)) == nil
 		dec := json.NewDecoder(body)
-		dec.DisallowUnknownFields()
-		err := dec.Decode(bv.Addr().Interface())
+		var err error
+		if d.kwargs != nil {
+			err = d.decodeKwargs(dec, bv, base, fields)
+		} else {
+			dec.DisallowUnknownFields()
+			err = dec.Decode(bv.Addr().Interface())
+		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			// A client that sends its body too slowly is answered 408. The
 			// deadline stays and the connection closes: net/http would
@@ -195,6 +218,56 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 		}
 	}
 	return nil
+}
+
+// decodeKwargs reads a body whose keys are either the body arguments' or
+// go to the kwargs argument. A key repeating a path argument is dropped
+// (kwargs:"path") or read into that argument (kwargs:"body").
+func (d *bodyDecoder) decodeKwargs(dec *json.Decoder, bv reflect.Value, base unsafe.Pointer, fields *[]FieldError) error {
+	var all map[string]json.RawMessage
+	if err := dec.Decode(&all); err != nil {
+		return err
+	}
+	if all == nil {
+		return &json.UnmarshalTypeError{Value: "null", Type: reflect.TypeFor[map[string]any]()}
+	}
+	var known bytes.Buffer
+	known.WriteByte('{')
+	kw := map[string]any{}
+	for k, raw := range all {
+		if d.known[k] {
+			if known.Len() > 1 {
+				known.WriteByte(',')
+			}
+			key, _ := json.Marshal(k)
+			known.Write(key)
+			known.WriteByte(':')
+			known.Write(raw)
+			continue
+		}
+		if a, ok := d.path[k]; ok {
+			if d.kwargs.Kwargs == "body" {
+				var text string
+				if err := json.Unmarshal(raw, &text); err != nil {
+					text = string(raw) // a number, say: its JSON text is its text
+				}
+				if err := a.text.one(unsafe.Add(base, a.offset), text); err != nil {
+					*fields = append(*fields, FieldError{Location: "body." + k, Message: err.Error(), Value: text})
+				}
+			}
+			continue
+		}
+		vd := json.NewDecoder(bytes.NewReader(raw))
+		vd.UseNumber() // integers stay exact on their way to the handle
+		var v any
+		if err := vd.Decode(&v); err != nil {
+			return err
+		}
+		kw[k] = v
+	}
+	known.WriteByte('}')
+	*(*map[string]any)(unsafe.Add(base, d.kwargs.offset)) = kw
+	return json.Unmarshal(known.Bytes(), bv.Addr().Interface())
 }
 
 // mergeHeaderAndBody accepts a header argument given in the body: alone, it

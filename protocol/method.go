@@ -104,6 +104,10 @@ type ArgSpec struct {
 	Default     string // as written in the tag; "" for none
 	Validate    string
 	Doc         string
+	// Kwargs marks the map[string]any argument that receives the body's
+	// keys no other argument takes (Python's **kwargs); its value says
+	// which wins when the body repeats a path argument: "path" or "body".
+	Kwargs string
 
 	index      int
 	offset     uintptr
@@ -245,6 +249,19 @@ func describe(t reflect.Type) (*MethodSpec, error) {
 	}
 	if err := s.checkPaging(names); err != nil {
 		return nil, err
+	}
+	var kwargs *ArgSpec
+	for _, a := range s.Args {
+		if a.Kwargs == "" {
+			continue
+		}
+		if kwargs != nil {
+			return nil, fmt.Errorf("fields %s and %s are both kwargs arguments", kwargs.Field, a.Field)
+		}
+		if !s.hasBody() {
+			return nil, fmt.Errorf("field %s: a kwargs argument takes body keys, and %s has no body", a.Field, s.Operation)
+		}
+		kwargs = a
 	}
 	for _, p := range params {
 		a, ok := names[p]
@@ -402,6 +419,19 @@ func (s *MethodSpec) readArg(f reflect.StructField) (*ArgSpec, error) {
 			return nil, fmt.Errorf("tag reply_header without a header tag")
 		}
 		a.ReplyHeader = b
+	}
+	if kw, ok := f.Tag.Lookup("kwargs"); ok {
+		if kw != "path" && kw != "body" {
+			return nil, fmt.Errorf(`tag kwargs:%q says which wins when the body repeats a path argument: "path" or "body"`, kw)
+		}
+		if f.Type != reflect.TypeFor[map[string]any]() {
+			return nil, fmt.Errorf("a kwargs argument is a map[string]any, not %s", f.Type)
+		}
+		if a.In == InHeader {
+			return nil, fmt.Errorf("a kwargs argument cannot be a header")
+		}
+		a.Kwargs = kw
+		a.In = InBody
 	}
 	a.Default, a.hasDefault = f.Tag.Lookup("default")
 	a.Validate = f.Tag.Get("validate")

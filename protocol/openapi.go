@@ -258,6 +258,12 @@ func (g *schemaGen) operation(s *MethodSpec, group string, codec ErrorCodec) *Op
 			if body == nil {
 				body = &Schema{Type: "object", Properties: map[string]*Schema{}}
 			}
+			if a.Kwargs != "" {
+				// The other keys of the body, whatever they are, go to this argument.
+				body.AdditionalProperties = &Schema{}
+				body.Description = strings.TrimSpace(body.Description + " Keys besides these are passed on as they are (" + a.Name + ").")
+				continue
+			}
 			body.Properties[a.Name] = sch
 			if a.Required {
 				body.Required = append(body.Required, a.Name)

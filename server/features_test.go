@@ -170,3 +170,98 @@ func TestPagingDeclarationErrors(t *testing.T) {
 		}
 	}
 }
+
+type (
+	KwPathWins struct {
+		protocol.Method[map[string]any] `path:"/kw/<id>" operation:"POST"`
+
+		ID    string         `json:"id"`
+		Name  string         `json:"name" default:""`
+		Extra map[string]any `json:"extra" kwargs:"path"`
+	}
+	KwBodyWins struct {
+		protocol.Method[map[string]any] `path:"/kwb/<id>" operation:"POST"`
+
+		ID    string         `json:"id"`
+		Extra map[string]any `json:"extra" kwargs:"body"`
+	}
+)
+
+type kwHandles struct{}
+
+func (kwHandles) KwPathWins(_ context.Context, in KwPathWins) (map[string]any, error) {
+	return map[string]any{"id": in.ID, "name": in.Name, "extra": in.Extra}, nil
+}
+
+func (kwHandles) KwBodyWins(_ context.Context, in KwBodyWins) (map[string]any, error) {
+	return map[string]any{"id": in.ID, "extra": in.Extra}, nil
+}
+
+func TestKwargsBodies(t *testing.T) {
+	s := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	if err := s.Register(kwHandles{}, &protocol.Group{Name: "kw", Methods: []any{KwPathWins{}, KwBodyWins{}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		want             string
+	}{
+		{"unbound keys pass on unchanged", "/api/v1/kw/p1", `{"name":"n","big":12345678901234567890,"nested":{"a":[1,"x",null]},"flag":true}`, 200,
+			`{"extra":{"big":12345678901234567890,"flag":true,"nested":{"a":[1,"x",null]}},"id":"p1","name":"n"}`},
+		{"the path wins", "/api/v1/kw/p1", `{"id":"b1","x":1}`, 200, `{"extra":{"x":1},"id":"p1","name":""}`},
+		{"the body wins", "/api/v1/kwb/p1", `{"id":"b1","x":1}`, 200, `{"extra":{"x":1},"id":"b1"}`},
+		{"no body", "/api/v1/kw/p1", ``, 200, `{"extra":null,"id":"p1","name":""}`},
+		{"bound keys are still typed", "/api/v1/kw/p1", `{"name":5}`, 400, `body.name`},
+		{"not an object", "/api/v1/kw/p1", `[1]`, 400, ``},
+		{"malformed", "/api/v1/kw/p1", `{"a":`, 400, ``},
+	} {
+		req, _ := http.NewRequest("POST", ts.URL+tc.path, strings.NewReader(tc.body))
+		if tc.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, resp.StatusCode, b, tc.status, tc.want)
+		}
+	}
+	type (
+		KwTwice struct {
+			protocol.Method[Item] `path:"/x" operation:"POST"`
+			A                     map[string]any `kwargs:"path"`
+			B                     map[string]any `kwargs:"path"`
+		}
+		KwGet struct {
+			protocol.Method[Item] `path:"/x" operation:"GET"`
+			A                     map[string]any `kwargs:"path"`
+		}
+		KwBadType struct {
+			protocol.Method[Item] `path:"/x" operation:"POST"`
+			A                     map[string]string `kwargs:"path"`
+		}
+		KwBadPrecedence struct {
+			protocol.Method[Item] `path:"/x" operation:"POST"`
+			A                     map[string]any `kwargs:"yes"`
+		}
+	)
+	for _, tc := range []struct {
+		decl any
+		want string
+	}{
+		{KwTwice{}, "both kwargs arguments"},
+		{KwGet{}, "GET has no body"},
+		{KwBadType{}, "a kwargs argument is a map[string]any"},
+		{KwBadPrecedence{}, `"path" or "body"`},
+	} {
+		if _, err := protocol.Describe(tc.decl); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%T: err = %v, want %q", tc.decl, err, tc.want)
+		}
+	}
+}

@@ -35,7 +35,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(s.id, s.n, s.query, s.tid, s.body)
 	}
 	srv := server.New(server.WithLogger(slog.New(slog.DiscardHandler)), server.WithMaxBody(4096))
-	g := &protocol.Group{Name: "kinds", Methods: []any{QueryKinds{}, BodyKinds{}, PagedKinds{}}}
+	g := &protocol.Group{Name: "kinds", Methods: []any{QueryKinds{}, BodyKinds{}, PagedKinds{}, KwPathWins{}}}
 	if err := srv.Register(fuzzKinds{}, g); err != nil {
 		f.Fatal(err)
 	}
@@ -47,6 +47,10 @@ func FuzzDecode(f *testing.F) {
 			httptest.NewRequest(http.MethodGet, "/api/v1/paged", nil),
 		}
 		requests[2].URL.RawQuery = query
+		kw := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		kw.URL.Path = "/api/v1/kw/" + url.PathEscape(id)
+		kw.Header.Set("Content-Type", "application/json")
+		requests = append(requests, kw)
 		requests[0].URL.Path = path + "/" + url.PathEscape(n)
 		requests[0].URL.RawQuery = query
 		requests[1].URL.Path = path
@@ -90,6 +94,10 @@ func (fuzzKinds) PagedKinds(_ context.Context, in PagedKinds) (protocol.Page[Ite
 
 func (fuzzKinds) QueryKinds(ctx context.Context, in QueryKinds) (QueryKinds, error) {
 	return kinds{}.QueryKinds(ctx, in)
+}
+
+func (fuzzKinds) KwPathWins(ctx context.Context, in KwPathWins) (map[string]any, error) {
+	return kwHandles{}.KwPathWins(ctx, in)
 }
 
 func (fuzzKinds) BodyKinds(ctx context.Context, in BodyKinds) (BodyKinds, error) {
