@@ -199,6 +199,7 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 		query  url.Values
 		header []string // name, value pairs
 		body   map[string]any
+		kwargs map[string]any
 	)
 	for _, a := range s.Args {
 		v := in.Field(a.FieldIndex())
@@ -226,7 +227,16 @@ func (c *Client) request(ctx context.Context, m *method, in reflect.Value) (*htt
 			if body == nil {
 				body = map[string]any{}
 			}
+			if a.Kwargs != "" {
+				kwargs = v.Interface().(map[string]any) // spread into the body below
+				continue
+			}
 			body[a.Name] = v.Interface()
+		}
+	}
+	for k, v := range kwargs {
+		if _, taken := body[k]; !taken {
+			body[k] = v // the body's own keys, as the server's kwargs argument takes them
 		}
 	}
 	if s.Paging != nil {

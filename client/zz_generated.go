@@ -12,58 +12,67 @@ import (
 
 // The declarations, read once.
 var (
-	mCreateProject          = newMethod(methods.CreateProject{}, methods.InmantaV1)
-	mModifyProject          = newMethod(methods.ModifyProject{}, methods.InmantaV1)
-	mDeleteProject          = newMethod(methods.DeleteProject{}, methods.InmantaV1)
-	mListProjects           = newMethod(methods.ListProjects{}, methods.InmantaV1)
-	mGetProject             = newMethod(methods.GetProject{}, methods.InmantaV1)
-	mCreateEnvironment      = newMethod(methods.CreateEnvironment{}, methods.InmantaV1)
-	mModifyEnvironment      = newMethod(methods.ModifyEnvironment{}, methods.InmantaV1)
-	mDeleteEnvironment      = newMethod(methods.DeleteEnvironment{}, methods.InmantaV1)
-	mListEnvironments       = newMethod(methods.ListEnvironments{}, methods.InmantaV1)
-	mGetEnvironment         = newMethod(methods.GetEnvironment{}, methods.InmantaV1)
-	mListSettings           = newMethod(methods.ListSettings{}, methods.InmantaV1)
-	mGetSetting             = newMethod(methods.GetSetting{}, methods.InmantaV1)
-	mSetSetting             = newMethod(methods.SetSetting{}, methods.InmantaV1)
-	mDeleteSetting          = newMethod(methods.DeleteSetting{}, methods.InmantaV1)
-	mCreateToken            = newMethod(methods.CreateToken{}, methods.InmantaV1)
-	mProjectCreate          = newMethod(methods.ProjectCreate{}, methods.InmantaV2)
-	mProjectModify          = newMethod(methods.ProjectModify{}, methods.InmantaV2)
-	mProjectDelete          = newMethod(methods.ProjectDelete{}, methods.InmantaV2)
-	mProjectList            = newMethod(methods.ProjectList{}, methods.InmantaV2)
-	mProjectGet             = newMethod(methods.ProjectGet{}, methods.InmantaV2)
-	mEnvironmentCreate      = newMethod(methods.EnvironmentCreate{}, methods.InmantaV2)
-	mEnvironmentModify      = newMethod(methods.EnvironmentModify{}, methods.InmantaV2)
-	mEnvironmentDelete      = newMethod(methods.EnvironmentDelete{}, methods.InmantaV2)
-	mEnvironmentList        = newMethod(methods.EnvironmentList{}, methods.InmantaV2)
-	mEnvironmentGet         = newMethod(methods.EnvironmentGet{}, methods.InmantaV2)
-	mEnvironmentCreateToken = newMethod(methods.EnvironmentCreateToken{}, methods.InmantaV2)
-	mEnvironmentTokenList   = newMethod(methods.EnvironmentTokenList{}, methods.InmantaV2)
-	mEnvironmentTokenRevoke = newMethod(methods.EnvironmentTokenRevoke{}, methods.InmantaV2)
-	mCollectionStream       = newMethod(methods.CollectionStream{}, methods.Collections)
-	mCollectionGetItem      = newMethod(methods.CollectionGetItem{}, methods.Collections)
-	mCollectionPutItem      = newMethod(methods.CollectionPutItem{}, methods.Collections)
-	mCollectionPutItems     = newMethod(methods.CollectionPutItems{}, methods.Collections)
-	mCollectionDeleteItem   = newMethod(methods.CollectionDeleteItem{}, methods.Collections)
-	mCollectionDeleteItems  = newMethod(methods.CollectionDeleteItems{}, methods.Collections)
-	mCollectionCreate       = newMethod(methods.CollectionCreate{}, methods.CollectionsAdmin)
-	mCollectionGet          = newMethod(methods.CollectionGet{}, methods.CollectionsAdmin)
-	mCollectionList         = newMethod(methods.CollectionList{}, methods.CollectionsAdmin)
-	mCollectionDelete       = newMethod(methods.CollectionDelete{}, methods.CollectionsAdmin)
-	mCollectionTokenCreate  = newMethod(methods.CollectionTokenCreate{}, methods.CollectionsAdmin)
-	mCollectionTokenList    = newMethod(methods.CollectionTokenList{}, methods.CollectionsAdmin)
-	mCollectionTokenRevoke  = newMethod(methods.CollectionTokenRevoke{}, methods.CollectionsAdmin)
-	mBuildStart             = newMethod(methods.BuildStart{}, methods.Binder)
-	mBuildStatus            = newMethod(methods.BuildStatus{}, methods.Binder)
-	mBuildStatusAll         = newMethod(methods.BuildStatusAll{}, methods.Binder)
-	mTemplateFetch          = newMethod(methods.TemplateFetch{}, methods.Binder)
-	mTemplateFetchAll       = newMethod(methods.TemplateFetchAll{}, methods.Binder)
-	mAppDeploy              = newMethod(methods.AppDeploy{}, methods.Binder)
-	mAppStatus              = newMethod(methods.AppStatus{}, methods.Binder)
-	mAppStatusAll           = newMethod(methods.AppStatusAll{}, methods.Binder)
-	mAppPreload             = newMethod(methods.AppPreload{}, methods.Binder)
-	mAppPreloadStatus       = newMethod(methods.AppPreloadStatus{}, methods.Binder)
-	mHealthStatus           = newMethod(methods.HealthStatus{}, methods.Binder)
+	mCreateProject             = newMethod(methods.CreateProject{}, methods.InmantaV1)
+	mModifyProject             = newMethod(methods.ModifyProject{}, methods.InmantaV1)
+	mDeleteProject             = newMethod(methods.DeleteProject{}, methods.InmantaV1)
+	mListProjects              = newMethod(methods.ListProjects{}, methods.InmantaV1)
+	mGetProject                = newMethod(methods.GetProject{}, methods.InmantaV1)
+	mCreateEnvironment         = newMethod(methods.CreateEnvironment{}, methods.InmantaV1)
+	mModifyEnvironment         = newMethod(methods.ModifyEnvironment{}, methods.InmantaV1)
+	mDeleteEnvironment         = newMethod(methods.DeleteEnvironment{}, methods.InmantaV1)
+	mListEnvironments          = newMethod(methods.ListEnvironments{}, methods.InmantaV1)
+	mGetEnvironment            = newMethod(methods.GetEnvironment{}, methods.InmantaV1)
+	mListSettings              = newMethod(methods.ListSettings{}, methods.InmantaV1)
+	mGetSetting                = newMethod(methods.GetSetting{}, methods.InmantaV1)
+	mSetSetting                = newMethod(methods.SetSetting{}, methods.InmantaV1)
+	mDeleteSetting             = newMethod(methods.DeleteSetting{}, methods.InmantaV1)
+	mCreateToken               = newMethod(methods.CreateToken{}, methods.InmantaV1)
+	mProjectCreate             = newMethod(methods.ProjectCreate{}, methods.InmantaV2)
+	mProjectModify             = newMethod(methods.ProjectModify{}, methods.InmantaV2)
+	mProjectDelete             = newMethod(methods.ProjectDelete{}, methods.InmantaV2)
+	mProjectList               = newMethod(methods.ProjectList{}, methods.InmantaV2)
+	mProjectGet                = newMethod(methods.ProjectGet{}, methods.InmantaV2)
+	mEnvironmentCreate         = newMethod(methods.EnvironmentCreate{}, methods.InmantaV2)
+	mEnvironmentModify         = newMethod(methods.EnvironmentModify{}, methods.InmantaV2)
+	mEnvironmentDelete         = newMethod(methods.EnvironmentDelete{}, methods.InmantaV2)
+	mEnvironmentList           = newMethod(methods.EnvironmentList{}, methods.InmantaV2)
+	mEnvironmentGet            = newMethod(methods.EnvironmentGet{}, methods.InmantaV2)
+	mEnvironmentCreateToken    = newMethod(methods.EnvironmentCreateToken{}, methods.InmantaV2)
+	mEnvironmentTokenList      = newMethod(methods.EnvironmentTokenList{}, methods.InmantaV2)
+	mEnvironmentTokenRevoke    = newMethod(methods.EnvironmentTokenRevoke{}, methods.InmantaV2)
+	mCollectionStream          = newMethod(methods.CollectionStream{}, methods.Collections)
+	mCollectionGetItem         = newMethod(methods.CollectionGetItem{}, methods.Collections)
+	mCollectionPutItem         = newMethod(methods.CollectionPutItem{}, methods.Collections)
+	mCollectionPutItems        = newMethod(methods.CollectionPutItems{}, methods.Collections)
+	mCollectionDeleteItem      = newMethod(methods.CollectionDeleteItem{}, methods.Collections)
+	mCollectionDeleteItems     = newMethod(methods.CollectionDeleteItems{}, methods.Collections)
+	mCollectionCreate          = newMethod(methods.CollectionCreate{}, methods.CollectionsAdmin)
+	mCollectionGet             = newMethod(methods.CollectionGet{}, methods.CollectionsAdmin)
+	mCollectionList            = newMethod(methods.CollectionList{}, methods.CollectionsAdmin)
+	mCollectionDelete          = newMethod(methods.CollectionDelete{}, methods.CollectionsAdmin)
+	mCollectionTokenCreate     = newMethod(methods.CollectionTokenCreate{}, methods.CollectionsAdmin)
+	mCollectionTokenList       = newMethod(methods.CollectionTokenList{}, methods.CollectionsAdmin)
+	mCollectionTokenRevoke     = newMethod(methods.CollectionTokenRevoke{}, methods.CollectionsAdmin)
+	mBuildStart                = newMethod(methods.BuildStart{}, methods.Binder)
+	mBuildStatus               = newMethod(methods.BuildStatus{}, methods.Binder)
+	mBuildStatusAll            = newMethod(methods.BuildStatusAll{}, methods.Binder)
+	mTemplateFetch             = newMethod(methods.TemplateFetch{}, methods.Binder)
+	mTemplateFetchAll          = newMethod(methods.TemplateFetchAll{}, methods.Binder)
+	mAppDeploy                 = newMethod(methods.AppDeploy{}, methods.Binder)
+	mAppStatus                 = newMethod(methods.AppStatus{}, methods.Binder)
+	mAppStatusAll              = newMethod(methods.AppStatusAll{}, methods.Binder)
+	mAppPreload                = newMethod(methods.AppPreload{}, methods.Binder)
+	mAppPreloadStatus          = newMethod(methods.AppPreloadStatus{}, methods.Binder)
+	mHealthStatus              = newMethod(methods.HealthStatus{}, methods.Binder)
+	mIntegrationList           = newMethod(methods.IntegrationList{}, methods.Integrations)
+	mIntegrationGet            = newMethod(methods.IntegrationGet{}, methods.Integrations)
+	mIntegrationResources      = newMethod(methods.IntegrationResources{}, methods.Integrations)
+	mIntegrationResource       = newMethod(methods.IntegrationResource{}, methods.Integrations)
+	mIntegrationAdd            = newMethod(methods.IntegrationAdd{}, methods.Integrations)
+	mIntegrationUpdate         = newMethod(methods.IntegrationUpdate{}, methods.Integrations)
+	mIntegrationAddResource    = newMethod(methods.IntegrationAddResource{}, methods.Integrations)
+	mIntegrationUpdateResource = newMethod(methods.IntegrationUpdateResource{}, methods.Integrations)
+	mIntegrationDeleteResource = newMethod(methods.IntegrationDeleteResource{}, methods.Integrations)
 )
 
 // CreateProject creates a new project.
@@ -606,5 +615,89 @@ func (c *Client) AppPreloadStatus(ctx context.Context, in methods.AppPreloadStat
 func (c *Client) HealthStatus(ctx context.Context, in methods.HealthStatus) ([]methods.Health, error) {
 	var out []methods.Health
 	err := c.call(ctx, mHealthStatus, &in, &out)
+	return out, err
+}
+
+// IntegrationList lists the integrations of every provider in a session.
+//
+// It calls GET /beaker/integrations/<session_id>.
+func (c *Client) IntegrationList(ctx context.Context, in methods.IntegrationList) (methods.IntegrationMap, error) {
+	var out methods.IntegrationMap
+	err := c.call(ctx, mIntegrationList, &in, &out)
+	return out, err
+}
+
+// IntegrationGet gets one integration.
+//
+// It calls GET /beaker/integrations/<session_id>/<integration_id>.
+func (c *Client) IntegrationGet(ctx context.Context, in methods.IntegrationGet) (methods.Integration, error) {
+	var out methods.Integration
+	err := c.call(ctx, mIntegrationGet, &in, &out)
+	return out, err
+}
+
+// IntegrationResources lists the resources of an integration: all of them,
+// or those of one type (file, example).
+//
+// It calls GET /beaker/integrations/<session_id>/<integration_id>/<resource_type>.
+func (c *Client) IntegrationResources(ctx context.Context, in methods.IntegrationResources) (methods.ResourceList, error) {
+	var out methods.ResourceList
+	err := c.call(ctx, mIntegrationResources, &in, &out)
+	return out, err
+}
+
+// IntegrationResource gets one resource of an integration.
+//
+// It calls GET /beaker/integrations/<session_id>/<integration_id>/<resource_type>/<resource_id>.
+func (c *Client) IntegrationResource(ctx context.Context, in methods.IntegrationResource) (methods.Resource, error) {
+	var out methods.Resource
+	err := c.call(ctx, mIntegrationResource, &in, &out)
+	return out, err
+}
+
+// IntegrationAdd adds an integration on the provider the body names; the
+// rest of the body goes to the provider as it is.
+//
+// It calls POST /beaker/integrations/<session_id>/.
+func (c *Client) IntegrationAdd(ctx context.Context, in methods.IntegrationAdd) (methods.Integration, error) {
+	var out methods.Integration
+	err := c.call(ctx, mIntegrationAdd, &in, &out)
+	return out, err
+}
+
+// IntegrationUpdate changes an integration; the id in the path wins over
+// one in the body.
+//
+// It calls POST /beaker/integrations/<session_id>/<integration_id>.
+func (c *Client) IntegrationUpdate(ctx context.Context, in methods.IntegrationUpdate) (methods.Integration, error) {
+	var out methods.Integration
+	err := c.call(ctx, mIntegrationUpdate, &in, &out)
+	return out, err
+}
+
+// IntegrationAddResource adds a resource of a type to an integration.
+//
+// It calls POST /beaker/integrations/<session_id>/<integration_id>/<resource_type>.
+func (c *Client) IntegrationAddResource(ctx context.Context, in methods.IntegrationAddResource) (methods.Resource, error) {
+	var out methods.Resource
+	err := c.call(ctx, mIntegrationAddResource, &in, &out)
+	return out, err
+}
+
+// IntegrationUpdateResource changes a resource; the ids in the path win.
+//
+// It calls POST /beaker/integrations/<session_id>/<integration_id>/<resource_type>/<resource_id>.
+func (c *Client) IntegrationUpdateResource(ctx context.Context, in methods.IntegrationUpdateResource) (methods.Resource, error) {
+	var out methods.Resource
+	err := c.call(ctx, mIntegrationUpdateResource, &in, &out)
+	return out, err
+}
+
+// IntegrationDeleteResource deletes a resource.
+//
+// It calls DELETE /beaker/integrations/<session_id>/<integration_id>/<resource_type>/<resource_id>.
+func (c *Client) IntegrationDeleteResource(ctx context.Context, in methods.IntegrationDeleteResource) (methods.Empty, error) {
+	var out methods.Empty
+	err := c.call(ctx, mIntegrationDeleteResource, &in, &out)
 	return out, err
 }

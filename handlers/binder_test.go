@@ -26,7 +26,7 @@ const binderKey = "binder-test-key-0123456789"
 func startBinder(t *testing.T, db *data.DB, cfg handlers.BinderConfig) *api {
 	t.Helper()
 	cfg.APIKey = binderKey
-	srv, worker, err := handlers.NewServerWith(db, nil, cfg, server.WithLogger(slog.New(slog.DiscardHandler)),
+	srv, worker, err := handlers.NewServerWith(db, nil, handlers.Config{Binder: cfg}, server.WithLogger(slog.New(slog.DiscardHandler)),
 		server.WithContractViolations(func(method string, err *protocol.Error) {
 			t.Errorf("%s returned the named error %s, which it does not declare", method, err.Name)
 		}))
@@ -216,7 +216,7 @@ func (b blockingBuilder) Build(ctx context.Context, _ data.Build, phase func(str
 // one, and ends; it never stays running.
 func TestBinderBuildSurvivesRestart(t *testing.T) {
 	datatest.Each(t, func(t *testing.T, db *data.DB) {
-		first, worker, err := handlers.NewServerWith(db, nil, handlers.BinderConfig{APIKey: binderKey, Builds: blockingBuilder{release: make(chan struct{})}},
+		first, worker, err := handlers.NewServerWith(db, nil, handlers.Config{Binder: handlers.BinderConfig{APIKey: binderKey, Builds: blockingBuilder{release: make(chan struct{})}}},
 			server.WithLogger(slog.New(slog.DiscardHandler)))
 		if err != nil {
 			t.Fatal(err)

@@ -26,16 +26,25 @@ import (
 // are refused. Without, every request is let through.
 //
 // The Binder group has no API key (its privileged methods refuse every
-// call) and no worker running: NewServerWith gives both.
+// call) and no worker running, and the integrations are the adhoc
+// provider's alone: NewServerWith configures them.
 func NewServer(db *data.DB, tokens *jwtauth.Authenticator, opts ...server.Option) (*server.Server, error) {
-	srv, _, err := NewServerWith(db, tokens, BinderConfig{}, opts...)
+	srv, _, err := NewServerWith(db, tokens, Config{}, opts...)
 	return srv, err
 }
 
-// NewServerWith is NewServer with the Binder group configured; it returns
-// the worker that advances Binder's builds and deployments, for the caller
-// to Run.
-func NewServerWith(db *data.DB, tokens *jwtauth.Authenticator, binder BinderConfig, opts ...server.Option) (*server.Server, *BinderWorker, error) {
+// Config configures the groups that take more than a database.
+type Config struct {
+	Binder BinderConfig
+	// IntegrationProviders serve Beaker integrations beside the adhoc
+	// provider (a FileProvider, say).
+	IntegrationProviders []IntegrationProvider
+}
+
+// NewServerWith is NewServer with cfg; it returns the worker that advances
+// Binder's builds and deployments, for the caller to Run.
+func NewServerWith(db *data.DB, tokens *jwtauth.Authenticator, cfg Config, opts ...server.Option) (*server.Server, *BinderWorker, error) {
+	binder := cfg.Binder
 	opts = append([]server.Option{server.WithInfo(methods.Info)}, opts...)
 	opts = append(opts, server.WithGetter(EnvironmentGetter(db)),
 		server.WithGroupAuth(methods.Collections, CollectionAuth(db)),
@@ -53,6 +62,9 @@ func NewServerWith(db *data.DB, tokens *jwtauth.Authenticator, binder BinderConf
 	}
 	handles, worker := NewBinder(db, binder, srv.Logger())
 	if err := srv.Register(handles, methods.Binder); err != nil {
+		return nil, nil, err
+	}
+	if err := srv.Register(NewIntegrations(db, cfg.IntegrationProviders...), methods.Integrations); err != nil {
 		return nil, nil, err
 	}
 	return srv, worker, nil

@@ -78,3 +78,19 @@ func (*Binder) Invokers() protocol.Invokers {
 		"HealthStatus":     protocol.InvokeNoArgs((*Binder).HealthStatus),
 	}
 }
+
+// Invokers lets the server call every handle of Integrations directly.
+func (*Integrations) Invokers() protocol.Invokers {
+	return protocol.Invokers{
+		// methods.Integrations
+		"IntegrationList":           protocol.Invoke((*Integrations).IntegrationList),
+		"IntegrationGet":            protocol.Invoke((*Integrations).IntegrationGet),
+		"IntegrationResources":      protocol.Invoke((*Integrations).IntegrationResources),
+		"IntegrationResource":       protocol.Invoke((*Integrations).IntegrationResource),
+		"IntegrationAdd":            protocol.Invoke((*Integrations).IntegrationAdd),
+		"IntegrationUpdate":         protocol.Invoke((*Integrations).IntegrationUpdate),
+		"IntegrationAddResource":    protocol.Invoke((*Integrations).IntegrationAddResource),
+		"IntegrationUpdateResource": protocol.Invoke((*Integrations).IntegrationUpdateResource),
+		"IntegrationDeleteResource": protocol.Invoke((*Integrations).IntegrationDeleteResource),
+	}
+}

@@ -34,7 +34,7 @@ const methodsImport = "github.com/tagrpc/tagrpc/methods"
 
 func main() {
 	root := flag.String("root", ".", "repository root")
-	serves := flag.String("handlers", "Inmanta=InmantaV1,InmantaV2;Collections=Collections,CollectionsAdmin;Binder=Binder", "which handler type in package handlers serves which groups: Type=Group,Group;Type=…")
+	serves := flag.String("handlers", "Inmanta=InmantaV1,InmantaV2;Collections=Collections,CollectionsAdmin;Binder=Binder;Integrations=Integrations", "which handler type in package handlers serves which groups: Type=Group,Group;Type=…")
 	flag.Parse()
 	if err := run(*root, *serves); err != nil {
 		fmt.Fprintln(os.Stderr, "tagrpc-gen:", err)
@@ -384,6 +384,8 @@ func groupVarName(i int) string {
 		return "CollectionsAdmin"
 	case methods.Binder:
 		return "Binder"
+	case methods.Integrations:
+		return "Integrations"
 	}
 	panic(fmt.Sprintf("tagrpc-gen: group %s has no known variable; add it to groupVarName", methods.Groups[i].Name))
 }

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,7 +29,8 @@ func newServeCmd() *cobra.Command {
 		debug    bool
 		auth     bool
 		secret   secretFlags
-		binder   handlers.BinderConfig
+		cfg      handlers.Config
+		intFile  string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -61,7 +64,14 @@ server gracefully: requests in flight finish, then the database is closed.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, log, addr, dsn, shutdown, tokens, binder)
+			if intFile != "" {
+				p, err := handlers.LoadFileProvider("file:"+strings.TrimSuffix(filepath.Base(intFile), filepath.Ext(intFile)), intFile)
+				if err != nil {
+					return err
+				}
+				cfg.IntegrationProviders = append(cfg.IntegrationProviders, p)
+			}
+			return serve(ctx, log, addr, dsn, shutdown, tokens, cfg)
 		},
 	}
 	f := cmd.Flags()
@@ -70,18 +80,19 @@ server gracefully: requests in flight finish, then the database is closed.`,
 	f.DurationVar(&shutdown, "shutdown-timeout", 15*time.Second, "how long to wait for requests in flight on shutdown")
 	f.BoolVar(&debug, "debug", false, "log at debug level")
 	f.BoolVar(&auth, "auth", false, "require bearer tokens, as each method's client_types say")
-	f.StringVar(&binder.APIKey, "binder-api-key", os.Getenv("TAGRPC_BINDER_API_KEY"), "the API key of Binder's privileged methods (env TAGRPC_BINDER_API_KEY)")
+	f.StringVar(&intFile, "integrations-file", os.Getenv("TAGRPC_INTEGRATIONS_FILE"), "a JSON file of read-only Beaker integrations to serve in every session (env TAGRPC_INTEGRATIONS_FILE)")
+	f.StringVar(&cfg.Binder.APIKey, "binder-api-key", os.Getenv("TAGRPC_BINDER_API_KEY"), "the API key of Binder's privileged methods (env TAGRPC_BINDER_API_KEY)")
 	secret.register(cmd)
 	return cmd
 }
 
-func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown time.Duration, tokens *jwtauth.Authenticator, binder handlers.BinderConfig) error {
+func serve(ctx context.Context, log *slog.Logger, addr, dsn string, shutdown time.Duration, tokens *jwtauth.Authenticator, cfg handlers.Config) error {
 	db, err := data.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	srv, worker, err := handlers.NewServerWith(db, tokens, binder, server.WithLogger(log), server.WithShutdownTimeout(shutdown))
+	srv, worker, err := handlers.NewServerWith(db, tokens, cfg, server.WithLogger(log), server.WithShutdownTimeout(shutdown))
 	if err != nil {
 		return err
 	}
