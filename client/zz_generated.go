@@ -73,6 +73,7 @@ var (
 	mIntegrationAddResource    = newMethod(methods.IntegrationAddResource{}, methods.Integrations)
 	mIntegrationUpdateResource = newMethod(methods.IntegrationUpdateResource{}, methods.Integrations)
 	mIntegrationDeleteResource = newMethod(methods.IntegrationDeleteResource{}, methods.Integrations)
+	mContextCall               = newMethod(methods.ContextCall{}, methods.Integrations)
 )
 
 // CreateProject creates a new project.
@@ -699,5 +700,17 @@ func (c *Client) IntegrationUpdateResource(ctx context.Context, in methods.Integ
 func (c *Client) IntegrationDeleteResource(ctx context.Context, in methods.IntegrationDeleteResource) (methods.Empty, error) {
 	var out methods.Empty
 	err := c.call(ctx, mIntegrationDeleteResource, &in, &out)
+	return out, err
+}
+
+// ContextCall calls a function of a member of a session's context by name
+// (Beaker's call_in_context): the context itself ("context"), a provider
+// ("provider:<name>") or an integration ("integration:<uuid>"). Only the
+// functions a member declares callable are reachable.
+//
+// It calls POST /beaker/context/<session_id>/call.
+func (c *Client) ContextCall(ctx context.Context, in methods.ContextCall) (methods.CallResult, error) {
+	var out methods.CallResult
+	err := c.call(ctx, mContextCall, &in, &out)
 	return out, err
 }

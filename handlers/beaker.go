@@ -39,11 +39,13 @@ type IntegrationProvider interface {
 // providers, the first of which answers for the ones it handles.
 type Integrations struct {
 	providers []IntegrationProvider
+	// CallTimeout bounds a call_in_context call; 0: 10 s.
+	CallTimeout time.Duration
 }
 
 // NewIntegrations serves the adhoc provider on db, and the others given.
-func NewIntegrations(db *data.DB, others ...IntegrationProvider) *Integrations {
-	return &Integrations{providers: append([]IntegrationProvider{AdhocProvider{DB: db}}, others...)}
+func NewIntegrations(db *data.DB, callTimeout time.Duration, others ...IntegrationProvider) *Integrations {
+	return &Integrations{providers: append([]IntegrationProvider{AdhocProvider{DB: db}}, others...), CallTimeout: callTimeout}
 }
 
 // holder finds the provider holding an integration.
@@ -470,3 +472,118 @@ func (p *FileProvider) UpdateResource(context.Context, string, string, string, m
 func (p *FileProvider) DeleteResource(context.Context, string, string, string) error {
 	return p.readOnly()
 }
+
+// contextMember is the session's context, as call_in_context reaches it.
+type contextMember struct {
+	h       *Integrations
+	session string
+}
+
+// Callables implements protocol.Callable.
+func (contextMember) Callables() []string { return []string{"ListIntegrations", "FindIntegrations"} }
+
+// ListIntegrations is list_integrations: the session's flattened map.
+func (c contextMember) ListIntegrations(ctx context.Context, _ struct{}) (methods.IntegrationMap, error) {
+	return c.h.IntegrationList(ctx, methods.IntegrationList{SessionID: c.session})
+}
+
+// FindIntegrations is find_integrations(query): the integrations whose
+// name or description holds the query, by name.
+func (c contextMember) FindIntegrations(ctx context.Context, in struct {
+	Query string `json:"query" validate:"required"`
+}) ([]methods.Integration, error) {
+	all, err := c.ListIntegrations(ctx, struct{}{})
+	if err != nil {
+		return nil, err
+	}
+	q := strings.ToLower(in.Query)
+	out := []methods.Integration{}
+	for _, i := range all.Integrations {
+		if strings.Contains(strings.ToLower(i.Name+" "+i.Description), q) {
+			out = append(out, i)
+		}
+	}
+	slices.SortFunc(out, func(a, b methods.Integration) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// integrationMember is one integration, as call_in_context reaches it.
+type integrationMember struct {
+	in methods.Integration
+}
+
+// Callables implements protocol.Callable.
+func (integrationMember) Callables() []string { return []string{"Describe", "FindResources"} }
+
+// Describe is describe(): the integration's name, provider and counts.
+func (m integrationMember) Describe(context.Context, struct{}) (map[string]any, error) {
+	counts := map[string]int{}
+	for _, r := range m.in.Resources {
+		counts[r.ResourceType]++
+	}
+	return map[string]any{"name": m.in.Name, "provider": m.in.Provider, "datatype": m.in.Datatype, "resources": counts}, nil
+}
+
+// FindResources is find_resources(query, resource_type=None): resources
+// holding the query in any of their texts.
+func (m integrationMember) FindResources(_ context.Context, in struct {
+	Query        string `json:"query" validate:"required"`
+	ResourceType string `json:"resource_type" validate:"omitempty,oneof=file example"`
+}) ([]methods.Resource, error) {
+	q := strings.ToLower(in.Query)
+	out := []methods.Resource{}
+	for _, r := range m.in.Resources {
+		text := strings.ToLower(strings.Join([]string{r.Name, r.Filepath, r.Content, r.Query, r.Code, r.Notes}, " "))
+		if (in.ResourceType == "" || r.ResourceType == in.ResourceType) && strings.Contains(text, q) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b methods.Resource) int { return strings.Compare(a.ResourceID, b.ResourceID) })
+	return out, nil
+}
+
+// ContextCall implements methods.ContextCall: it finds the member the
+// target names and calls the function by name on its allow-list.
+func (h *Integrations) ContextCall(ctx context.Context, in methods.ContextCall) (methods.CallResult, error) {
+	var member protocol.Callable
+	kind, name, _ := strings.Cut(in.Target, ":")
+	switch {
+	case in.Target == "context":
+		member = contextMember{h: h, session: in.SessionID}
+	case kind == "integration" && name != "":
+		_, i, err := h.holder(ctx, in.SessionID, name)
+		if err != nil {
+			return methods.CallResult{}, err
+		}
+		member = integrationMember{in: i}
+	case kind == "provider" && name != "":
+		for _, p := range h.providers {
+			named, isNamed := p.(interface{ ProviderName() string })
+			if p.Handles(name) || (isNamed && named.ProviderName() == name) {
+				c, ok := p.(protocol.Callable)
+				if !ok {
+					return methods.CallResult{}, protocol.NotFound("provider %q has no functions to call", name)
+				}
+				member = c
+				break
+			}
+		}
+		if member == nil {
+			return methods.CallResult{}, protocol.NotFound("no provider %q", name)
+		}
+	default:
+		return methods.CallResult{}, protocol.NotFound("no target %q: name context, provider:<name> or integration:<uuid>", in.Target)
+	}
+	timeout := h.CallTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	out, err := protocol.CallByName(ctx, member, in.Function, in.Args, in.Kwargs, timeout)
+	if err != nil {
+		return methods.CallResult{}, err
+	}
+	return methods.CallResult{Status: "ok", Return: out}, nil
+}
+
+// ProviderName names the file provider for call_in_context targets.
+func (p *FileProvider) ProviderName() string { return p.Name }

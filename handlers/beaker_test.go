@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tagrpc/tagrpc/client"
 	"github.com/tagrpc/tagrpc/data"
@@ -40,6 +41,28 @@ func (r *recorder) Add(_ context.Context, _, provider string, fields map[string]
 	return methods.Integration{UUID: "rec-1", Provider: provider, Name: "recorded"}, nil
 }
 
+// The recorder lets call_in_context reach Slow and Add2, and nothing else.
+func (r *recorder) Callables() []string { return []string{"Slow", "Add2"} }
+
+// Slow waits for its context, past any call's timeout.
+func (r *recorder) Slow(ctx context.Context, _ struct{}) (string, error) {
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+// Add2 adds two integers.
+func (r *recorder) Add2(_ context.Context, in struct {
+	A int `json:"a"`
+	B int `json:"b" validate:"min=0"`
+}) (int, error) {
+	return in.A + in.B, nil
+}
+
+// String is exported but not declared callable.
+func (r *recorder) String() string { return "recorder" }
+
+func (r *recorder) secret(context.Context, struct{}) (string, error) { return "s", nil }
+
 // startBeaker serves db with a file provider and the recorder beside the
 // adhoc one.
 func startBeaker(t *testing.T, db *data.DB, rec *recorder) *api {
@@ -51,7 +74,7 @@ func startBeaker(t *testing.T, db *data.DB, rec *recorder) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _, err := handlers.NewServerWith(db, nil, handlers.Config{IntegrationProviders: []handlers.IntegrationProvider{fp, rec}},
+	srv, _, err := handlers.NewServerWith(db, nil, handlers.Config{IntegrationProviders: []handlers.IntegrationProvider{fp, rec}, CallTimeout: 200 * time.Millisecond},
 		server.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
@@ -173,4 +196,44 @@ func TestBeakerKwargsReachTheProvider(t *testing.T) {
 	if pe, ok := err.(*protocol.Error); !ok || pe.Status != 404 {
 		t.Errorf("client get unknown: %v", err)
 	}
+}
+
+func TestCallInContext(t *testing.T) {
+	datatest.Each(t, func(t *testing.T, db *data.DB) {
+		a := startBeaker(t, db, &recorder{})
+		in := a.ok("POST", "/beaker/integrations/s1/", `{"provider":"adhoc:x","name":"Weather API","datatype":"api","description":"forecasts"}`)
+		id := str(in["uuid"])
+		a.ok("POST", "/beaker/integrations/s1/"+id+"/example", `{"query":"rain tomorrow?","code":"forecast(1)"}`)
+		call := func(body string) answer { return a.do("POST", "/beaker/context/s1/call", body) }
+		for _, tc := range []struct {
+			name, body string
+			status     int
+			want       string
+		}{
+			{"context function", `{"target":"context","function":"find_integrations","args":["weather"]}`, 200, `"status":"ok","return":[{"uuid":"` + id},
+			{"context by keyword", `{"target":"context","function":"find_integrations","kwargs":{"query":"census"}}`, 200, `"name":"Census"`},
+			{"integration function", `{"target":"integration:` + id + `","function":"describe"}`, 200, `"return":{"datatype":"api","name":"Weather API","provider":"adhoc:x","resources":{"example":1}}`},
+			{"integration with arguments", `{"target":"integration:` + id + `","function":"find_resources","args":["RAIN"],"kwargs":{"resource_type":"example"}}`, 200, `"query":"rain tomorrow?"`},
+			{"provider function", `{"target":"provider:rec:x","function":"add2","args":[2],"kwargs":{"b":40}}`, 200, `"return":42`},
+			{"timeout", `{"target":"provider:rec:x","function":"slow"}`, 504, "slow did not complete within 200ms"},
+			{"undeclared exported method", `{"target":"provider:rec:x","function":"string"}`, 404, `\"string\" is not a function this target lets you call (it has: add2, slow)`},
+			{"unexported method", `{"target":"provider:rec:x","function":"secret"}`, 404, "is not a function this target lets you call"},
+			{"Go name", `{"target":"provider:rec:x","function":"Add2"}`, 404, "is not a function"},
+			{"a provider without functions", `{"target":"provider:adhoc:x","function":"list"}`, 404, `provider \"adhoc:x\" has no functions to call`},
+			{"a non-member", `{"target":"server","function":"shutdown"}`, 404, `no target \"server\"`},
+			{"unknown integration", `{"target":"integration:nope","function":"describe"}`, 404, `no integration \"nope\"`},
+			{"wrong argument type", `{"target":"provider:rec:x","function":"add2","args":["two",1]}`, 400, "the arguments of add2"},
+			{"argument failing validation", `{"target":"provider:rec:x","function":"add2","kwargs":{"a":1,"b":-1}}`, 400, "the arguments of add2"},
+			{"unknown keyword", `{"target":"provider:rec:x","function":"add2","kwargs":{"c":1}}`, 400, `unknown field \"c\"`},
+			{"too many arguments", `{"target":"provider:rec:x","function":"add2","args":[1,2,3]}`, 400, "at most 2 positional arguments (a, b), got 3"},
+			{"both ways", `{"target":"provider:rec:x","function":"add2","args":[1],"kwargs":{"a":2}}`, 400, `got argument \"a\" both by position and by name`},
+			{"missing required", `{"target":"integration:` + id + `","function":"find_resources"}`, 400, "the arguments of find_resources"},
+			{"no function", `{"target":"context"}`, 422, "body.function"},
+		} {
+			r := call(tc.body)
+			if r.status != tc.status || !strings.Contains(string(r.body), tc.want) {
+				t.Errorf("%s: %d %s, want %d with %s", tc.name, r.status, r.body, tc.status, tc.want)
+			}
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -39,6 +40,8 @@ type Config struct {
 	// IntegrationProviders serve Beaker integrations beside the adhoc
 	// provider (a FileProvider, say).
 	IntegrationProviders []IntegrationProvider
+	// CallTimeout bounds a call_in_context call; 0: 10 s.
+	CallTimeout time.Duration
 }
 
 // NewServerWith is NewServer with cfg; it returns the worker that advances
@@ -64,7 +67,7 @@ func NewServerWith(db *data.DB, tokens *jwtauth.Authenticator, cfg Config, opts 
 	if err := srv.Register(handles, methods.Binder); err != nil {
 		return nil, nil, err
 	}
-	if err := srv.Register(NewIntegrations(db, cfg.IntegrationProviders...), methods.Integrations); err != nil {
+	if err := srv.Register(NewIntegrations(db, cfg.CallTimeout, cfg.IntegrationProviders...), methods.Integrations); err != nil {
 		return nil, nil, err
 	}
 	return srv, worker, nil

@@ -92,5 +92,6 @@ func (*Integrations) Invokers() protocol.Invokers {
 		"IntegrationAddResource":    protocol.Invoke((*Integrations).IntegrationAddResource),
 		"IntegrationUpdateResource": protocol.Invoke((*Integrations).IntegrationUpdateResource),
 		"IntegrationDeleteResource": protocol.Invoke((*Integrations).IntegrationDeleteResource),
+		"ContextCall":               protocol.Invoke((*Integrations).ContextCall),
 	}
 }

@@ -1,6 +1,7 @@
 package methods
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/tagrpc/tagrpc/protocol"
@@ -17,7 +18,7 @@ var Integrations = &protocol.Group{
 	Methods: []any{
 		IntegrationList{}, IntegrationGet{}, IntegrationResources{}, IntegrationResource{},
 		IntegrationAdd{}, IntegrationUpdate{}, IntegrationAddResource{}, IntegrationUpdateResource{},
-		IntegrationDeleteResource{},
+		IntegrationDeleteResource{}, ContextCall{},
 	},
 }
 
@@ -145,4 +146,24 @@ type IntegrationDeleteResource struct {
 	IntegrationID string `json:"integration_id"`
 	ResourceType  string `json:"resource_type" validate:"oneof=file example"`
 	ResourceID    string `json:"resource_id"`
+}
+
+// ContextCall calls a function of a member of a session's context by name
+// (Beaker's call_in_context): the context itself ("context"), a provider
+// ("provider:<name>") or an integration ("integration:<uuid>"). Only the
+// functions a member declares callable are reachable.
+type ContextCall struct {
+	protocol.Method[CallResult] `path:"/beaker/context/<session_id>/call" operation:"POST" bare:"true"`
+
+	SessionID string                     `json:"session_id"`
+	Target    string                     `json:"target" validate:"required" doc:"context, provider:<name> or integration:<uuid>."`
+	Function  string                     `json:"function" validate:"required" doc:"The function, in snake_case."`
+	Args      []json.RawMessage          `json:"args" doc:"Positional arguments."`
+	Kwargs    map[string]json.RawMessage `json:"kwargs" doc:"Keyword arguments."`
+}
+
+// CallResult is what a called function returned.
+type CallResult struct {
+	Status string `json:"status" doc:"ok"`
+	Return any    `json:"return"`
 }
