@@ -99,17 +99,24 @@ func (h *Integrations) IntegrationResources(ctx context.Context, in methods.Inte
 	return out, nil
 }
 
+// resource finds a resource of an integration, and the provider holding
+// it; typ "all" matches any type.
+func (h *Integrations) resource(ctx context.Context, session, id, typ, resourceID string) (IntegrationProvider, methods.Resource, error) {
+	p, i, err := h.holder(ctx, session, id)
+	if err != nil {
+		return nil, methods.Resource{}, err
+	}
+	r, ok := i.Resources[resourceID]
+	if !ok || (typ != "all" && r.ResourceType != typ) {
+		return nil, methods.Resource{}, protocol.NotFound("integration %q has no %s resource %q", id, typ, resourceID)
+	}
+	return p, r, nil
+}
+
 // IntegrationResource implements methods.IntegrationResource.
 func (h *Integrations) IntegrationResource(ctx context.Context, in methods.IntegrationResource) (methods.Resource, error) {
-	_, i, err := h.holder(ctx, in.SessionID, in.IntegrationID)
-	if err != nil {
-		return methods.Resource{}, err
-	}
-	r, ok := i.Resources[in.ResourceID]
-	if !ok || (in.ResourceType != "all" && r.ResourceType != in.ResourceType) {
-		return methods.Resource{}, protocol.NotFound("integration %q has no %s resource %q", in.IntegrationID, in.ResourceType, in.ResourceID)
-	}
-	return r, nil
+	_, r, err := h.resource(ctx, in.SessionID, in.IntegrationID, in.ResourceType, in.ResourceID)
+	return r, err
 }
 
 // IntegrationAdd implements methods.IntegrationAdd.
@@ -142,24 +149,18 @@ func (h *Integrations) IntegrationAddResource(ctx context.Context, in methods.In
 
 // IntegrationUpdateResource implements methods.IntegrationUpdateResource.
 func (h *Integrations) IntegrationUpdateResource(ctx context.Context, in methods.IntegrationUpdateResource) (methods.Resource, error) {
-	p, i, err := h.holder(ctx, in.SessionID, in.IntegrationID)
+	p, _, err := h.resource(ctx, in.SessionID, in.IntegrationID, in.ResourceType, in.ResourceID)
 	if err != nil {
 		return methods.Resource{}, err
-	}
-	if r, ok := i.Resources[in.ResourceID]; !ok || r.ResourceType != in.ResourceType {
-		return methods.Resource{}, protocol.NotFound("integration %q has no %s resource %q", in.IntegrationID, in.ResourceType, in.ResourceID)
 	}
 	return p.UpdateResource(ctx, in.SessionID, in.IntegrationID, in.ResourceID, in.Fields)
 }
 
 // IntegrationDeleteResource implements methods.IntegrationDeleteResource.
 func (h *Integrations) IntegrationDeleteResource(ctx context.Context, in methods.IntegrationDeleteResource) (methods.Empty, error) {
-	p, i, err := h.holder(ctx, in.SessionID, in.IntegrationID)
+	p, _, err := h.resource(ctx, in.SessionID, in.IntegrationID, in.ResourceType, in.ResourceID)
 	if err != nil {
 		return methods.Empty{}, err
-	}
-	if r, ok := i.Resources[in.ResourceID]; !ok || r.ResourceType != in.ResourceType {
-		return methods.Empty{}, protocol.NotFound("integration %q has no %s resource %q", in.IntegrationID, in.ResourceType, in.ResourceID)
 	}
 	return methods.Empty{}, p.DeleteResource(ctx, in.SessionID, in.IntegrationID, in.ResourceID)
 }
