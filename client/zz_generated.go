@@ -74,6 +74,20 @@ var (
 	mIntegrationUpdateResource = newMethod(methods.IntegrationUpdateResource{}, methods.Integrations)
 	mIntegrationDeleteResource = newMethod(methods.IntegrationDeleteResource{}, methods.Integrations)
 	mContextCall               = newMethod(methods.ContextCall{}, methods.Integrations)
+	mMobyleServers             = newMethod(methods.MobyleServers{}, methods.Mobyle)
+	mMobyleServerGet           = newMethod(methods.MobyleServerGet{}, methods.Mobyle)
+	mMobyleServices            = newMethod(methods.MobyleServices{}, methods.Mobyle)
+	mMobyleServiceGet          = newMethod(methods.MobyleServiceGet{}, methods.Mobyle)
+	mMobyleUsers               = newMethod(methods.MobyleUsers{}, methods.Mobyle)
+	mMobyleUserGet             = newMethod(methods.MobyleUserGet{}, methods.Mobyle)
+	mMobyleProjects            = newMethod(methods.MobyleProjects{}, methods.Mobyle)
+	mMobyleProjectGet          = newMethod(methods.MobyleProjectGet{}, methods.Mobyle)
+	mMobyleUserCreate          = newMethod(methods.MobyleUserCreate{}, methods.MobyleAdmin)
+	mMobyleProjectCreate       = newMethod(methods.MobyleProjectCreate{}, methods.MobyleAdmin)
+	mMobyleProjectModify       = newMethod(methods.MobyleProjectModify{}, methods.MobyleAdmin)
+	mMobyleMemberSet           = newMethod(methods.MobyleMemberSet{}, methods.MobyleAdmin)
+	mMobyleServerPut           = newMethod(methods.MobyleServerPut{}, methods.MobyleAdmin)
+	mMobyleServicePut          = newMethod(methods.MobyleServicePut{}, methods.MobyleAdmin)
 )
 
 // CreateProject creates a new project.
@@ -713,4 +727,128 @@ func (c *Client) ContextCall(ctx context.Context, in methods.ContextCall) (metho
 	var out methods.CallResult
 	err := c.call(ctx, mContextCall, &in, &out)
 	return out, err
+}
+
+// MobyleServers lists the servers.
+//
+// It calls GET /servers/.
+func (c *Client) MobyleServers(ctx context.Context, in methods.MobyleServers) (map[string]methods.MobyleServer, error) {
+	var out map[string]methods.MobyleServer
+	err := c.call(ctx, mMobyleServers, &in, &out)
+	return out, err
+}
+
+// MobyleServerGet gets one server.
+//
+// It calls GET /servers/<name>/.
+func (c *Client) MobyleServerGet(ctx context.Context, in methods.MobyleServerGet) (methods.MobyleServer, error) {
+	var out methods.MobyleServer
+	err := c.call(ctx, mMobyleServerGet, &in, &out)
+	return out, err
+}
+
+// MobyleServices lists the services the caller may see, by full name
+// (service::project::server).
+//
+// It calls GET /services/.
+func (c *Client) MobyleServices(ctx context.Context, in methods.MobyleServices) (map[string]methods.MobyleService, error) {
+	var out map[string]methods.MobyleService
+	err := c.call(ctx, mMobyleServices, &in, &out)
+	return out, err
+}
+
+// MobyleServiceGet gets one service by its full name.
+//
+// It calls GET /services/<fullname>.
+func (c *Client) MobyleServiceGet(ctx context.Context, in methods.MobyleServiceGet) (methods.MobyleService, error) {
+	var out methods.MobyleService
+	err := c.call(ctx, mMobyleServiceGet, &in, &out)
+	return out, err
+}
+
+// MobyleUsers lists the users: administrators in admin mode only.
+//
+// It calls GET /users/.
+func (c *Client) MobyleUsers(ctx context.Context, in methods.MobyleUsers) (map[string]methods.MobyleUser, error) {
+	var out map[string]methods.MobyleUser
+	err := c.call(ctx, mMobyleUsers, &in, &out)
+	return out, err
+}
+
+// MobyleUserGet gets a user: the user themself or an administrator.
+//
+// It calls GET /users/<id>.
+func (c *Client) MobyleUserGet(ctx context.Context, in methods.MobyleUserGet) (methods.MobyleUser, error) {
+	var out methods.MobyleUser
+	err := c.call(ctx, mMobyleUserGet, &in, &out)
+	return out, err
+}
+
+// MobyleProjects lists the projects the caller may see.
+//
+// It calls GET /projects.
+func (c *Client) MobyleProjects(ctx context.Context, in methods.MobyleProjects) (map[string]methods.MobyleProject, error) {
+	var out map[string]methods.MobyleProject
+	err := c.call(ctx, mMobyleProjects, &in, &out)
+	return out, err
+}
+
+// MobyleProjectGet gets a project the caller may see.
+//
+// It calls GET /projects/<id>.
+func (c *Client) MobyleProjectGet(ctx context.Context, in methods.MobyleProjectGet) (methods.MobyleProject, error) {
+	var out methods.MobyleProject
+	err := c.call(ctx, mMobyleProjectGet, &in, &out)
+	return out, err
+}
+
+// MobyleUserCreate creates a user: administrators in admin mode, or anyone
+// while the server has no user yet (the first administrator).
+//
+// It calls POST /api/v2/mobyle/user.
+func (c *Client) MobyleUserCreate(ctx context.Context, in methods.MobyleUserCreate) (methods.NewMobyleUser, error) {
+	var out methods.NewMobyleUser
+	err := c.call(ctx, mMobyleUserCreate, &in, &out)
+	return out, err
+}
+
+// MobyleProjectCreate creates a project owned by the caller.
+//
+// It calls POST /api/v2/mobyle/project.
+func (c *Client) MobyleProjectCreate(ctx context.Context, in methods.MobyleProjectCreate) (methods.MobyleProjectID, error) {
+	var out methods.MobyleProjectID
+	err := c.call(ctx, mMobyleProjectCreate, &in, &out)
+	return out, err
+}
+
+// MobyleProjectModify renames a project or makes it public or private:
+// its owner, managers and contributors, or administrators in admin mode.
+//
+// It calls POST /api/v2/mobyle/project/<id>.
+func (c *Client) MobyleProjectModify(ctx context.Context, in methods.MobyleProjectModify) error {
+	return c.call(ctx, mMobyleProjectModify, &in, nil)
+}
+
+// MobyleMemberSet gives a user a role in a project, or takes it away
+// (role ""), as whoever may modify the project.
+//
+// It calls POST /api/v2/mobyle/project/<id>/member.
+func (c *Client) MobyleMemberSet(ctx context.Context, in methods.MobyleMemberSet) error {
+	return c.call(ctx, mMobyleMemberSet, &in, nil)
+}
+
+// MobyleServerPut creates or changes a server: administrators in admin
+// mode.
+//
+// It calls POST /api/v2/mobyle/server.
+func (c *Client) MobyleServerPut(ctx context.Context, in methods.MobyleServerPut) error {
+	return c.call(ctx, mMobyleServerPut, &in, nil)
+}
+
+// MobyleServicePut creates or changes a service: administrators in admin
+// mode.
+//
+// It calls POST /api/v2/mobyle/service.
+func (c *Client) MobyleServicePut(ctx context.Context, in methods.MobyleServicePut) error {
+	return c.call(ctx, mMobyleServicePut, &in, nil)
 }

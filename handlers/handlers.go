@@ -51,7 +51,8 @@ func NewServerWith(db *data.DB, tokens *jwtauth.Authenticator, cfg Config, opts 
 	opts = append([]server.Option{server.WithInfo(methods.Info)}, opts...)
 	opts = append(opts, server.WithGetter(EnvironmentGetter(db)),
 		server.WithGroupAuth(methods.Collections, CollectionAuth(db)),
-		server.WithGroupAuth(methods.Binder, binder.auth()))
+		server.WithGroupAuth(methods.Binder, binder.auth()),
+		server.WithGroupAuth(methods.Mobyle, MobyleAuth(db)), server.WithGroupAuth(methods.MobyleAdmin, MobyleAuth(db)))
 	if tokens != nil {
 		tokens.SetRevoked(db.TokenRevoked)
 		opts = append(opts, server.WithAuth(Auth(tokens)))
@@ -68,6 +69,9 @@ func NewServerWith(db *data.DB, tokens *jwtauth.Authenticator, cfg Config, opts 
 		return nil, nil, err
 	}
 	if err := srv.Register(NewIntegrations(db, cfg.CallTimeout, cfg.IntegrationProviders...), methods.Integrations); err != nil {
+		return nil, nil, err
+	}
+	if err := srv.Register(NewMobyle(db), methods.Mobyle, methods.MobyleAdmin); err != nil {
 		return nil, nil, err
 	}
 	return srv, worker, nil

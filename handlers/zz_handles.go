@@ -95,3 +95,25 @@ func (*Integrations) Invokers() protocol.Invokers {
 		"ContextCall":               protocol.Invoke((*Integrations).ContextCall),
 	}
 }
+
+// Invokers lets the server call every handle of Mobyle directly.
+func (*Mobyle) Invokers() protocol.Invokers {
+	return protocol.Invokers{
+		// methods.Mobyle
+		"MobyleServers":    protocol.Invoke((*Mobyle).MobyleServers),
+		"MobyleServerGet":  protocol.Invoke((*Mobyle).MobyleServerGet),
+		"MobyleServices":   protocol.Invoke((*Mobyle).MobyleServices),
+		"MobyleServiceGet": protocol.Invoke((*Mobyle).MobyleServiceGet),
+		"MobyleUsers":      protocol.Invoke((*Mobyle).MobyleUsers),
+		"MobyleUserGet":    protocol.Invoke((*Mobyle).MobyleUserGet),
+		"MobyleProjects":   protocol.Invoke((*Mobyle).MobyleProjects),
+		"MobyleProjectGet": protocol.Invoke((*Mobyle).MobyleProjectGet),
+		// methods.MobyleAdmin
+		"MobyleUserCreate":    protocol.Invoke((*Mobyle).MobyleUserCreate),
+		"MobyleProjectCreate": protocol.Invoke((*Mobyle).MobyleProjectCreate),
+		"MobyleProjectModify": protocol.InvokeNoReply((*Mobyle).MobyleProjectModify),
+		"MobyleMemberSet":     protocol.InvokeNoReply((*Mobyle).MobyleMemberSet),
+		"MobyleServerPut":     protocol.InvokeNoReply((*Mobyle).MobyleServerPut),
+		"MobyleServicePut":    protocol.InvokeNoReply((*Mobyle).MobyleServicePut),
+	}
+}

@@ -17,6 +17,7 @@ type Caller struct {
 	Environment string   // the one environment the credentials are limited to, if any
 	TokenID     string   // the credentials' id (a JWT's jti), for revocation
 	Project     string   // the one project the credentials belong to, if any
+	Admin       bool     // the caller acts with administrator rights (Mobyle2's admin mode)
 }
 
 // Authenticator reads the caller from a request's credentials. It returns

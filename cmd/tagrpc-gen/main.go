@@ -34,7 +34,7 @@ const methodsImport = "github.com/tagrpc/tagrpc/methods"
 
 func main() {
 	root := flag.String("root", ".", "repository root")
-	serves := flag.String("handlers", "Inmanta=InmantaV1,InmantaV2;Collections=Collections,CollectionsAdmin;Binder=Binder;Integrations=Integrations", "which handler type in package handlers serves which groups: Type=Group,Group;Type=…")
+	serves := flag.String("handlers", "Inmanta=InmantaV1,InmantaV2;Collections=Collections,CollectionsAdmin;Binder=Binder;Integrations=Integrations;Mobyle=Mobyle,MobyleAdmin", "which handler type in package handlers serves which groups: Type=Group,Group;Type=…")
 	flag.Parse()
 	if err := run(*root, *serves); err != nil {
 		fmt.Fprintln(os.Stderr, "tagrpc-gen:", err)
@@ -386,6 +386,10 @@ func groupVarName(i int) string {
 		return "Binder"
 	case methods.Integrations:
 		return "Integrations"
+	case methods.Mobyle:
+		return "Mobyle"
+	case methods.MobyleAdmin:
+		return "MobyleAdmin"
 	}
 	panic(fmt.Sprintf("tagrpc-gen: group %s has no known variable; add it to groupVarName", methods.Groups[i].Name))
 }
