@@ -40,8 +40,10 @@ func MobyleAuth(db *data.DB) protocol.Auth {
 	})}
 }
 
+// viewer is the caller as access rules see them; a handle's Caller is the
+// zero Caller for an anonymous one.
 func viewer(c *protocol.Caller) data.Viewer {
-	if c == nil {
+	if c == nil || c.Subject == "" {
 		return data.Viewer{}
 	}
 	return data.Viewer{UserID: c.Subject, Admin: c.Admin}
@@ -100,19 +102,44 @@ func (h *Mobyle) MobyleServerGet(ctx context.Context, in struct {
 	return s, nil
 }
 
-func apiService(s data.MobyleService) methods.MobyleService {
+// runner says what a caller may run: anonymous callers the server-level
+// services, users while their account is active.
+type runner struct {
+	anonymous, active bool
+}
+
+func (h *Mobyle) runner(ctx context.Context, c *protocol.Caller) (runner, error) {
+	if c == nil || c.Subject == "" {
+		return runner{anonymous: true}, nil
+	}
+	u, err := h.db.MobyleUser(ctx, data.Viewer{Admin: true}, c.Subject)
+	if err != nil {
+		return runner{}, err
+	}
+	return runner{active: u.Status == "active"}, nil
+}
+
+// apiService shows a service; authorized says whether this caller may run
+// it: it is enabled, and the caller an active user (anonymous callers run
+// server-level services only).
+func apiService(s data.MobyleService, r runner) methods.MobyleService {
+	authorized := !s.Disabled && ((r.anonymous && s.ProjectID == "") || r.active)
 	return methods.MobyleService{Name: s.Name, Server: s.Server, Project: s.ProjectID, Type: s.Type,
-		Exported: s.Exported, Disabled: s.Disabled, Authorized: !s.Disabled}
+		Exported: s.Exported, Disabled: s.Disabled, Authorized: authorized}
 }
 
 func fullname(s data.MobyleService) string { return s.Name + "::" + s.ProjectID + "::" + s.Server }
 
 // MobyleServices implements methods.MobyleServices.
 func (h *Mobyle) MobyleServices(ctx context.Context, in struct{ Caller *protocol.Caller }) (map[string]methods.MobyleService, error) {
+	r, err := h.runner(ctx, in.Caller)
+	if err != nil {
+		return nil, err
+	}
 	services, err := h.db.MobyleServices(ctx, viewer(in.Caller))
 	out := map[string]methods.MobyleService{}
 	for _, s := range services {
-		out[fullname(s)] = apiService(s)
+		out[fullname(s)] = apiService(s, r)
 	}
 	return out, err
 }
@@ -131,7 +158,8 @@ func (h *Mobyle) MobyleServiceGet(ctx context.Context, in struct {
 	if err != nil {
 		return methods.MobyleService{}, refusal(err, v, "see service "+in.Fullname)
 	}
-	return apiService(s), nil
+	r, err := h.runner(ctx, in.Caller)
+	return apiService(s, r), err
 }
 
 func (h *Mobyle) apiUser(ctx context.Context, v data.Viewer, u data.MobyleUser) (methods.MobyleUser, error) {
@@ -266,7 +294,7 @@ func (h *Mobyle) MobyleProjectCreate(ctx context.Context, in struct {
 	methods.MobyleProjectCreate
 	Caller *protocol.Caller
 }) (methods.MobyleProjectID, error) {
-	if in.Caller == nil {
+	if in.Caller == nil || in.Caller.Subject == "" {
 		return methods.MobyleProjectID{}, protocol.Unauthorized("creating a project needs credentials")
 	}
 	p, err := h.db.CreateMobyleProject(ctx, data.MobyleProject{Name: in.Name, Owner: in.Caller.Subject, Public: in.Public})

@@ -1,14 +1,18 @@
 package handlers_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tagrpc/tagrpc/client"
 	"github.com/tagrpc/tagrpc/data"
 	"github.com/tagrpc/tagrpc/data/datatest"
 	"github.com/tagrpc/tagrpc/methods"
+	"github.com/tagrpc/tagrpc/protocol"
 )
 
 // mobyleWorld is a server with an administrator, a project owner, a
@@ -128,8 +132,33 @@ func TestMobyleAccessRules(t *testing.T) {
 		if me["email"] != "watcher@example.org" || fmt.Sprint(me["projects"]) != "["+w.p+"]" || fmt.Sprint(me["groups"]) != "[g1]" {
 			t.Errorf("the watcher's own record: %v", me)
 		}
-		if svc := w.ok("GET", "/services/"+w.qSvc, ""); svc["authorized"] != false || svc["type"] != "widget" {
-			t.Errorf("a disabled service: %v", svc)
+		// authorized is the caller's: enabled services, for active users;
+		// anonymous callers run server-level services only.
+		suspended := obj(t, w.ok("POST", "/api/v2/mobyle/user", `{"status":"suspended","status_message":"abuse"}`, w.as("admin in admin mode")...)["data"])
+		w.token["suspended"] = str(suspended["token"])
+		for _, tc := range []struct {
+			caller, service string
+			want            bool
+		}{
+			{"anonymous", w.serverLevel, true}, {"anonymous", w.qSvc, false},
+			{"watcher", w.pSvc, true}, {"watcher", w.qSvc, false}, // plot is disabled
+			{"suspended", w.serverLevel, false},
+		} {
+			if svc := w.ok("GET", "/services/"+tc.service, "", w.as(tc.caller)...); svc["authorized"] != tc.want {
+				t.Errorf("%s on %s: authorized %v, want %v", tc.caller, tc.service, svc["authorized"], tc.want)
+			}
+		}
+		if r := w.do("POST", "/api/v2/mobyle/project", `{"name":"x"}`); r.status != 401 {
+			t.Errorf("an anonymous project: %d %s", r.status, r.body)
+		}
+		// The generated client, as an administrator in admin mode and as nobody:
+		// eight users (six made above, one by the matrix, the suspended one).
+		admin := client.New(w.base, client.WithBearerToken(w.token["admin"]), client.WithHeader(methods.MobyleAdminModeHeader, "true"))
+		if users, err := admin.MobyleUsers(context.Background(), methods.MobyleUsers{}); err != nil || len(users) != 8 || users[w.id["owner"]].Email != "owner@example.org" {
+			t.Errorf("users via the client: %d, %v", len(users), err)
+		}
+		if _, err := client.New(w.base).MobyleUsers(context.Background(), methods.MobyleUsers{}); !errors.Is(err, protocol.ErrUnauthorized) {
+			t.Errorf("users via the client, anonymously: %v", err)
 		}
 		servers := w.ok("GET", "/servers/", "")
 		if s1 := obj(t, servers["s1"]); s1["url"] != "https://s1.example" || fmt.Sprint(s1["services"]) != "[blast plot]" {
