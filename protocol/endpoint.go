@@ -65,7 +65,11 @@ type Endpoint struct {
 	body    *bodyDecoder
 	maxBody int64
 	checks  []argCheck
-	frame   reflect.Type // struct{ M method; B body }: one allocation per request
+	frame   reflect.Type // struct{ M method; B body }
+	// frames recycles argument frames (pointers to e.frame) for methods
+	// whose handle has returned when Serve does: without a timeout, whose
+	// goroutine may outlive it. Handles get copies of the arguments.
+	frames  *sync.Pool
 	auth    *Auth
 	invalid int // status of invalid arguments
 
@@ -139,6 +143,10 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 		frame = append(frame, reflect.StructField{Name: "B", Type: e.body.typ})
 	}
 	e.frame = reflect.StructOf(frame)
+	if s.Timeout == 0 {
+		t := e.frame
+		e.frames = &sync.Pool{New: func() any { return reflect.New(t).Interface() }}
+	}
 	if s.Envelope {
 		key, _ := json.Marshal(s.EnvelopeKey)
 		e.envelopeOpen = "{" + string(key) + ":"
@@ -170,7 +178,17 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		e.WriteError(w, r, aerr)
 		return
 	}
-	frame := reflect.New(e.frame).Elem()
+	var frame reflect.Value
+	if e.frames != nil {
+		fp := e.frames.Get()
+		frame = reflect.ValueOf(fp).Elem()
+		defer func() {
+			frame.SetZero()
+			e.frames.Put(fp)
+		}()
+	} else {
+		frame = reflect.New(e.frame).Elem()
+	}
 	m := frame.Field(0).Addr()
 	if err := e.decode(w, r, frame, pathValues); err != nil {
 		e.WriteError(w, r, e.invalidArgs(err))

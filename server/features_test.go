@@ -265,3 +265,28 @@ func TestKwargsBodies(t *testing.T) {
 		}
 	}
 }
+
+// Argument frames are recycled between requests: nothing of one request's
+// arguments may show in the next one's.
+func TestNoArgumentOutlivesItsRequest(t *testing.T) {
+	s := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	if err := s.Register(fuzzKinds{}, &protocol.Group{Name: "kinds", Methods: []any{QueryKinds{}, BodyKinds{}, PagedKinds{}, KwPathWins{}}}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(query string) string {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/kinds/"+someID+"/1"+query, nil))
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", query, rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	for i := 0; i < 50; i++ {
+		full := get("?opt=5&sort=a&sort=b&filter.k=v&t=2024-05-01T10:00:00Z")
+		bare := get("")
+		if !strings.Contains(full, `"opt":5`) || strings.Contains(bare, `"opt":5`) || strings.Contains(bare, `"sort":["a"`) ||
+			strings.Contains(bare, `"filter":{"k"`) || strings.Contains(bare, "2024-05-01") {
+			t.Fatalf("round %d: a request's arguments showed in the next one:\n%s\n%s", i, full, bare)
+		}
+	}
+}
