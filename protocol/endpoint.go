@@ -190,7 +190,7 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		frame = reflect.New(e.frame).Elem()
 	}
 	m := frame.Field(0).Addr()
-	if err := e.decode(w, r, frame, pathValues); err != nil {
+	if err := e.decode(w, r, frame, m.UnsafePointer(), pathValues); err != nil {
 		e.WriteError(w, r, e.invalidArgs(err))
 		return
 	}
@@ -221,6 +221,7 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		reply = reply.(pager).withLinks(r.URL.Path, r.URL.Query(), *(*Paging)(unsafe.Add(m.UnsafePointer(), ps.offset)))
 	}
 	e.writeReply(w, r, reply)
+	e.bind.release(reply)
 }
 
 // invalidArgs gives an error about the body's fields the group's status.
@@ -238,9 +239,8 @@ func (e *Endpoint) invalidArgs(err *Error) *Error {
 	return &c
 }
 
-// decode fills the method struct in frame from the request.
-func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.Value, pathValues []string) *Error {
-	base := frame.Field(0).Addr().UnsafePointer()
+// decode fills the method struct in frame, at base, from the request.
+func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.Value, base unsafe.Pointer, pathValues []string) *Error {
 	var fields []FieldError
 	if len(pathValues) != len(e.path) {
 		return Internal("The route gave %d path values for %d parameters", len(pathValues), len(e.path))
@@ -500,7 +500,9 @@ func (e *Endpoint) writeReply(w http.ResponseWriter, r *http.Request, reply any)
 			encoderPool.Put(rb)
 		}
 	}()
-	rb.buf.WriteString(e.envelopeOpen)
+	if e.envelopeOpen != "" {
+		rb.buf.WriteString(e.envelopeOpen)
+	}
 	if err := rb.enc.Encode(reply); err != nil {
 		e.log.Error("reply could not be encoded", "method", e.spec.Name, "request_id", h.Get("X-Request-Id"), "error", err)
 		e.WriteError(w, r, &Error{Status: http.StatusInternalServerError, Message: internalMessage})

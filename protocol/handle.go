@@ -61,6 +61,7 @@ type binding struct {
 
 	inv     Invoker // when set, the handle is called through it
 	recvAny any     // recv, boxed once for inv
+	pooled  bool    // inv returns recycled replies, to hand back to release
 }
 
 type fieldBinding struct {
@@ -92,7 +93,7 @@ func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters, inv Invoker) 
 		if !recv.IsValid() || inv.funcType() != t {
 			return nil, fmt.Errorf("the invoker of handle %s calls a %s", t, inv.funcType())
 		}
-		b.inv, b.recvAny = inv, recv.Interface()
+		b.inv, b.recvAny, b.pooled = inv, recv.Interface(), poolableReply(s)
 	}
 	if recv.IsValid() {
 		// Check the method's own parameters: those after the receiver.
@@ -203,9 +204,20 @@ func (t methodType) NumIn() int            { return t.Type.NumIn() - 1 }
 func (t methodType) In(i int) reflect.Type { return t.Type.In(i + 1) }
 func (t methodType) String() string        { return t.Type.String() }
 
+// release hands back a reply call returned, once it is written.
+func (b *binding) release(reply any) {
+	if b.pooled && reply != nil {
+		b.inv.release(reply)
+	}
+}
+
 // call runs the handle with the decoded method struct m (a pointer) and
-// returns its reply, nil for a method without one.
+// returns its reply, nil for a method without one. When b.pooled, a reply
+// is a recycled pointer to hand back with release once written.
 func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (any, error) {
+	if b.inv != nil && b.direct {
+		return b.inv.invoke(b.recvAny, ctx, m.UnsafePointer(), b.pooled)
+	}
 	var in reflect.Value // the handle's argument struct, addressable
 	switch {
 	case b.inType == nil:
@@ -252,7 +264,7 @@ func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (an
 		if in.IsValid() {
 			ptr = in.Addr().UnsafePointer()
 		}
-		return b.inv.invoke(b.recvAny, ctx, ptr)
+		return b.inv.invoke(b.recvAny, ctx, ptr, b.pooled)
 	}
 	var buf [3]reflect.Value
 	args := buf[:0]

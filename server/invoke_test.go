@@ -102,3 +102,68 @@ func TestInvokerOfAnotherHandleIsAnError(t *testing.T) {
 		t.Fatalf("err = %v, want an error naming InvList and its invoker", err)
 	}
 }
+
+type (
+	// byPointer has MarshalText on its pointer only: encoding/json calls it
+	// for an addressable value and not for a copy.
+	byPointer   struct{ V string }
+	shapedReply struct {
+		Items []Item    `json:"items"`
+		Inner byPointer `json:"inner"`
+	}
+	InvShaped struct {
+		protocol.Method[shapedReply] `path:"/shaped" operation:"GET"`
+	}
+	InvPlain struct {
+		protocol.Method[Item] `path:"/plain/<name>" operation:"GET"`
+		Name                  string `json:"name"`
+	}
+)
+
+func (*byPointer) MarshalText() ([]byte, error) { return []byte("by pointer"), nil }
+
+type shapedHandles struct{ invokers protocol.Invokers }
+
+func (shapedHandles) InvShaped(context.Context) (shapedReply, error) {
+	return shapedReply{Items: []Item{{Name: "a"}}, Inner: byPointer{V: "by value"}}, nil
+}
+
+func (shapedHandles) InvPlain(_ context.Context, in InvPlain) (Item, error) {
+	return Item{Name: in.Name}, nil
+}
+
+func (h shapedHandles) Invokers() protocol.Invokers { return h.invokers }
+
+// Replies the server recycles are written exactly as the handle's value
+// would be, even where encoding/json treats a pointer differently, and one
+// request's reply never shows in another's.
+func TestInvokedRepliesEncodeLikeValues(t *testing.T) {
+	g := &protocol.Group{Name: "shaped", Methods: []any{InvShaped{}, InvPlain{}}}
+	typed := protocol.Invokers{
+		"InvShaped": protocol.InvokeNoArgs(shapedHandles.InvShaped),
+		"InvPlain":  protocol.Invoke(shapedHandles.InvPlain),
+	}
+	get := func(s *server.Server, path string) string {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Body.String()
+	}
+	viaReflect := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	viaInvokers := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	for s, inv := range map[*server.Server]protocol.Invokers{viaReflect: nil, viaInvokers: typed} {
+		if err := s.Register(shapedHandles{inv}, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const want = `{"items":[{"id":"00000000-0000-0000-0000-000000000000","name":"a"}],"inner":{"V":"by value"}}` + "\n"
+	for name, s := range map[string]*server.Server{"reflection": viaReflect, "invokers": viaInvokers} {
+		if got := get(s, "/api/v1/shaped"); got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+		for _, n := range []string{"first", "second", "third"} {
+			if got, want := get(s, "/api/v1/plain/"+n), `"name":"`+n+`"`; !strings.Contains(got, want) {
+				t.Errorf("%s: %s, want %s", name, got, want)
+			}
+		}
+	}
+}
