@@ -30,12 +30,39 @@ func newRequestIDs() *requestIDs {
 	return &requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
 }
 
-// next writes a new id into buf and returns it; the string shares buf's
-// memory, which must not change afterwards.
-func (g *requestIDs) next(buf *[40]byte) string {
-	b := append(buf[:0], g.prefix...)
-	b = strconv.AppendUint(b, g.n.Add(1), 10)
-	return unsafe.String(unsafe.SliceData(b), len(b))
+// idsPerBlock is how many request ids one idBlock holds.
+const idsPerBlock = 64
+
+// An idBlock is memory for request ids and their header values, handed out
+// slot by slot and never written again once handed out: a reply's header
+// (which may outlive the request in whatever wraps the server) can point
+// into it while later requests take the next slots. One allocation serves
+// idsPerBlock requests instead of one each.
+type idBlock struct {
+	vals  [idsPerBlock]string
+	bytes []byte
+	first uint64 // the counter value of the first slot: a block takes its range at once
+	next  int
+}
+
+// next returns a new id and its header value, the one-element slice that
+// holds it (capacity one, so an append by anyone else copies it).
+func (g *requestIDs) next(blk **idBlock) []string {
+	b := *blk
+	if b == nil || b.next == idsPerBlock {
+		first := g.n.Add(idsPerBlock) - idsPerBlock + 1
+		digits := len(strconv.FormatUint(first+idsPerBlock-1, 10))
+		b = &idBlock{bytes: make([]byte, 0, idsPerBlock*(len(g.prefix)+digits)), first: first}
+		*blk = b
+	}
+	i := b.next
+	start := len(b.bytes)
+	b.bytes = append(b.bytes, g.prefix...)
+	b.bytes = strconv.AppendUint(b.bytes, b.first+uint64(i), 10)
+	id := b.bytes[start:]
+	b.next++
+	b.vals[i] = unsafe.String(unsafe.SliceData(id), len(id))
+	return b.vals[i : i+1 : i+1]
 }
 
 // validRequestID accepts a client's id only when it is short and printable,
@@ -52,16 +79,16 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// statusWriter remembers the status and size of a reply for the log.
+// statusWriter remembers the status and size of a reply for the log. Each
+// server recycles its own (the ids a writer carves come from its server's
+// counter); none of a request's reply may point into one.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	size   int64
+	id     string
 
-	// Storage for the request id and its header value, so that a request
-	// costs the middleware one allocation.
-	idBuf [40]byte
-	idVal [1]string
+	ids *idBlock // where this writer carves the ids it generates
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -100,13 +127,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if logged {
 		start = time.Now()
 	}
-	sw := &statusWriter{ResponseWriter: w}
-	if v := r.Header[requestIDHeader]; len(v) > 0 && validRequestID(v[0]) {
-		sw.idVal[0] = v[0]
-	} else {
-		sw.idVal[0] = s.ids.next(&sw.idBuf)
+	sw, _ := s.writers.Get().(*statusWriter)
+	if sw == nil {
+		sw = new(statusWriter)
 	}
-	w.Header()[requestIDHeader] = sw.idVal[:]
+	sw.ResponseWriter = w
+	v := r.Header[requestIDHeader]
+	if len(v) > 0 && validRequestID(v[0]) {
+		v = v[:1:1]
+	} else {
+		v = s.ids.next(&sw.ids)
+	}
+	sw.id = v[0]
+	w.Header()[requestIDHeader] = v
 	defer s.finish(sw, r, start, logged)
 	select {
 	case <-s.draining:
@@ -141,7 +174,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // finish recovers a panic that escaped the handles (those the endpoints
 // catch never get here) and writes the request's log line.
 func (s *Server) finish(sw *statusWriter, r *http.Request, start time.Time, logged bool) {
-	id := sw.idVal[0]
+	id := sw.id
 	if p := recover(); p != nil {
 		if p == http.ErrAbortHandler {
 			panic(p) // net/http closes the connection without logging: a stream cut short on purpose
@@ -157,4 +190,6 @@ func (s *Server) finish(sw *statusWriter, r *http.Request, start time.Time, logg
 			slog.Int("status", sw.status), slog.Int64("bytes", sw.size),
 			slog.Duration("duration", time.Since(start)), slog.String("request_id", id))
 	}
+	sw.ResponseWriter, sw.status, sw.size, sw.id = nil, 0, 0, ""
+	s.writers.Put(sw)
 }

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -338,6 +340,51 @@ func TestHeadOptionsAndStatus(t *testing.T) {
 	r = call(t, "PUT", url+"/api/v1/small", `{"data":"x"}`)
 	if r.status != 204 {
 		t.Errorf("declared status 204, got %d", r.status)
+	}
+}
+
+// Request ids are carved from memory shared by many requests and the
+// writers around replies are recycled: a reply's header must keep its own
+// id after later requests, from any goroutine, and no two ids may match.
+func TestRequestIDsOutliveTheirRequests(t *testing.T) {
+	s := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	if err := s.Register(kinds{}, kindsGroup); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 4, 150 // several blocks of ids per worker
+	type seen struct {
+		rec *httptest.ResponseRecorder
+		id  string
+	}
+	results := make([][]seen, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				req := httptest.NewRequest("GET", "/api/v1/boom", nil)
+				if i%10 == 0 {
+					req.Header.Set("X-Request-Id", fmt.Sprintf("client-%d-%d", w, i))
+				}
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, req)
+				results[w] = append(results[w], seen{rec, rec.Header().Get("X-Request-Id")})
+			}
+		}()
+	}
+	wg.Wait()
+	ids := map[string]bool{}
+	for _, rs := range results {
+		for _, r := range rs {
+			if now := r.rec.Header().Get("X-Request-Id"); now != r.id || r.id == "" {
+				t.Fatalf("a reply's X-Request-Id was %q and is now %q", r.id, now)
+			}
+			if ids[r.id] {
+				t.Fatalf("id %q given twice", r.id)
+			}
+			ids[r.id] = true
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,7 @@ type Server struct {
 	getters   protocol.Getters
 	draining  chan struct{}
 	ids       *requestIDs
+	writers   sync.Pool // *statusWriter
 	inFlight  atomic.Int64
 	cors      *cors // nil: no CORS
 
