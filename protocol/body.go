@@ -40,8 +40,10 @@ const (
 )
 
 type bodyField struct {
-	arg  *ArgSpec
-	mode bodyMode
+	arg    *ArgSpec
+	mode   bodyMode
+	offset uintptr                       // of the field in the body struct
+	copy   func(dst, src unsafe.Pointer) // for bodyPointer scalars: *dst = *src without reflect
 }
 
 // textValue holds a JSON string that a text decoder turns into the argument,
@@ -106,6 +108,9 @@ func newBodyDecoder(s *MethodSpec) *bodyDecoder {
 			Type: t,
 			Tag:  reflect.StructTag(`json:"` + a.Name + `"`),
 		})
+		if f.mode == bodyPointer {
+			f.copy = scalarCopy(a.Type)
+		}
 		d.fields = append(d.fields, f)
 	}
 	if len(sf) == 0 && d.kwargs == nil {
@@ -121,7 +126,30 @@ func newBodyDecoder(s *MethodSpec) *bodyDecoder {
 		}
 	}
 	d.typ = reflect.StructOf(sf)
+	for i := range d.fields {
+		d.fields[i].offset = d.typ.Field(i).Offset
+	}
 	return d
+}
+
+// scalarCopy returns a typed copy for the common kinds of body scalars,
+// sparing a reflect.Value per argument per request; nil for the others.
+func scalarCopy(t reflect.Type) func(dst, src unsafe.Pointer) {
+	switch t.Kind() {
+	case reflect.String:
+		return func(dst, src unsafe.Pointer) { *(*string)(dst) = *(*string)(src) }
+	case reflect.Bool, reflect.Int8, reflect.Uint8:
+		return func(dst, src unsafe.Pointer) { *(*uint8)(dst) = *(*uint8)(src) }
+	case reflect.Int16, reflect.Uint16:
+		return func(dst, src unsafe.Pointer) { *(*uint16)(dst) = *(*uint16)(src) }
+	case reflect.Int32, reflect.Uint32, reflect.Float32:
+		return func(dst, src unsafe.Pointer) { *(*uint32)(dst) = *(*uint32)(src) }
+	case reflect.Int, reflect.Uint, reflect.Int64, reflect.Uint64, reflect.Float64:
+		if t.Size() == 8 {
+			return func(dst, src unsafe.Pointer) { *(*uint64)(dst) = *(*uint64)(src) }
+		}
+	}
+	return nil
 }
 
 func (s *MethodSpec) hasBody() bool {
@@ -137,7 +165,7 @@ func (s *MethodSpec) hasBody() bool {
 // fields the errors of single arguments.
 func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration, bv reflect.Value, base unsafe.Pointer, fields *[]FieldError) *Error {
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
-		if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		if err := checkContentType(headerValue(r.Header, "Content-Type")); err != nil {
 			return err
 		}
 		if r.ContentLength > limit {
@@ -178,11 +206,22 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 	if len(*fields) > 0 {
 		return nil
 	}
+	bodyBase := bv.Addr().UnsafePointer()
 	for i, f := range d.fields {
 		a := f.arg
-		src := bv.Field(i)
 		dst := unsafe.Add(base, a.offset)
 		present := false
+		if f.copy != nil {
+			if src := *(*unsafe.Pointer)(unsafe.Add(bodyBase, f.offset)); src != nil {
+				f.copy(dst, src)
+				continue
+			}
+			if a.In == InBody {
+				absent(a, dst, fields)
+			}
+			continue
+		}
+		src := bv.Field(i)
 		switch f.mode {
 		case bodyPlain:
 			if present = !src.IsNil(); present {
@@ -330,7 +369,11 @@ func readDeadliner(w http.ResponseWriter) interface{ SetReadDeadline(time.Time) 
 // inflates past it is refused, not decoded.
 func bodyReader(w http.ResponseWriter, r *http.Request, limit int64) (io.ReadCloser, *Error) {
 	raw := http.MaxBytesReader(w, r.Body, limit)
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	enc := headerValue(r.Header, "Content-Encoding")
+	if enc == "" {
+		return raw, nil
+	}
+	switch enc = strings.ToLower(strings.TrimSpace(enc)); enc {
 	case "", "identity":
 		return raw, nil
 	case "gzip", "x-gzip":
@@ -347,6 +390,15 @@ func bodyReader(w http.ResponseWriter, r *http.Request, limit int64) (io.ReadClo
 		return nil, &Error{Status: http.StatusUnsupportedMediaType,
 			Message: fmt.Sprintf("The request body has Content-Encoding %q; send it plain or gzip", enc)}
 	}
+}
+
+// headerValue is h.Get(key) for a key already in canonical form, without
+// canonicalizing it again on every request.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 func checkContentType(ct string) *Error {

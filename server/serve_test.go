@@ -401,3 +401,53 @@ func TestRequestID(t *testing.T) {
 		t.Errorf("generated ids %q and %q: want two distinct ids, never an oversized client one", a, b)
 	}
 }
+
+// BodyScalars has a body argument of every scalar kind, each with a
+// default, so that a test sees each one both sent and absent.
+type BodyScalars struct {
+	protocol.Method[BodyScalars] `path:"/scalars" operation:"POST"`
+
+	B   bool    `json:"b" default:"true"`
+	I   int     `json:"i" default:"-1"`
+	I8  int8    `json:"i8" default:"-8"`
+	I16 int16   `json:"i16" default:"-16"`
+	I32 int32   `json:"i32" default:"-32"`
+	I64 int64   `json:"i64" default:"-64"`
+	U   uint    `json:"u" default:"1"`
+	U8  uint8   `json:"u8" default:"8"`
+	U16 uint16  `json:"u16" default:"16"`
+	U32 uint32  `json:"u32" default:"32"`
+	U64 uint64  `json:"u64" default:"64"`
+	F32 float32 `json:"f32" default:"0.5"`
+	F64 float64 `json:"f64" default:"0.25"`
+	S   string  `json:"s" default:"dflt"`
+	C   Color   `json:"c" default:"red"`
+}
+
+type scalarHandles struct{}
+
+func (scalarHandles) BodyScalars(_ context.Context, in BodyScalars) (BodyScalars, error) {
+	return in, nil
+}
+
+func TestBodyScalarsRoundTrip(t *testing.T) {
+	s := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	if err := s.Register(scalarHandles{}, &protocol.Group{Name: "scalars", Methods: []any{BodyScalars{}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	const (
+		defaults = `{"b":true,"i":-1,"i8":-8,"i16":-16,"i32":-32,"i64":-64,"u":1,"u8":8,"u16":16,"u32":32,"u64":64,"f32":0.5,"f64":0.25,"s":"dflt","c":"red"}`
+		extremes = `{"b":false,"i":-9223372036854775808,"i8":127,"i16":-32768,"i32":2147483647,"i64":9223372036854775807,"u":18446744073709551615,"u8":255,"u16":65535,"u32":4294967295,"u64":18446744073709551615,"f32":3.25,"f64":-1e+300,"s":"","c":"blue"}`
+	)
+	for _, tc := range []struct{ name, body, want string }{
+		{"all absent", `{}`, defaults},
+		{"all sent", extremes, extremes},
+	} {
+		r := call(t, "POST", ts.URL+"/api/v1/scalars", tc.body)
+		if r.status != 200 || strings.TrimSpace(string(r.body)) != tc.want {
+			t.Errorf("%s: %d %s\nwant %s", tc.name, r.status, r.body, tc.want)
+		}
+	}
+}
