@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -449,5 +450,66 @@ func TestBodyScalarsRoundTrip(t *testing.T) {
 		if r.status != 200 || strings.TrimSpace(string(r.body)) != tc.want {
 			t.Errorf("%s: %d %s\nwant %s", tc.name, r.status, r.body, tc.want)
 		}
+	}
+}
+
+type (
+	failingJSON struct{}
+	badReply    struct {
+		Ratio float64     `json:"ratio"`
+		Part  failingJSON `json:"part"`
+	}
+	// Neither may send a 200 it cannot finish, with an envelope or without.
+	BadPlain struct {
+		protocol.Method[badReply] `path:"/bad/<what>" operation:"GET"`
+		What                      string `json:"what" validate:"oneof=nan marshaler fine"`
+	}
+	BadEnveloped struct {
+		protocol.Method[badReply] `path:"/bad/<what>" operation:"GET" api_version:"2" envelope:"true"`
+		What                      string `json:"what" validate:"oneof=nan marshaler fine"`
+	}
+)
+
+func (failingJSON) MarshalJSON() ([]byte, error) { return nil, errors.New("part is not ready") }
+
+type badHandles struct{}
+
+func badValue(what string) (badReply, error) {
+	switch what {
+	case "nan":
+		return badReply{Ratio: math.NaN()}, nil
+	case "marshaler":
+		return badReply{Part: failingJSON{}}, nil
+	}
+	return badReply{}, protocol.NotFound("nothing fine here")
+}
+
+func (badHandles) BadPlain(_ context.Context, in BadPlain) (badReply, error) {
+	return badValue(in.What)
+}
+func (badHandles) BadEnveloped(_ context.Context, in BadEnveloped) (badReply, error) {
+	return badValue(in.What)
+}
+
+// A reply encoding/json refuses is a 500 that says nothing internal, with
+// an envelope or without, and to HEAD as to GET.
+func TestUnencodableReplyIs500(t *testing.T) {
+	s := server.New(server.WithLogger(slog.New(slog.DiscardHandler)))
+	if err := s.Register(badHandles{}, &protocol.Group{Name: "bad", Methods: []any{BadPlain{}, BadEnveloped{}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	for _, v := range []string{"v1", "v2"} {
+		for _, what := range []string{"nan", "marshaler"} {
+			r := call(t, "GET", ts.URL+"/api/"+v+"/bad/"+what, "")
+			if r.status != 500 || strings.Contains(string(r.body), "NaN") || strings.Contains(string(r.body), "not ready") ||
+				!strings.Contains(r.header.Get("Content-Type"), "problem+json") {
+				t.Errorf("%s %s: %d %q %s", v, what, r.status, r.header.Get("Content-Type"), r.body)
+			}
+		}
+	}
+	if r := call(t, "HEAD", ts.URL+"/api/v1/bad/nan", ""); r.status != 500 || len(r.body) != 0 {
+		t.Errorf("HEAD answers what GET would: %d %q", r.status, r.body)
 	}
 }
