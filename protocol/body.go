@@ -212,44 +212,41 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 		dst := unsafe.Add(base, a.offset)
 		present := false
 		if f.copy != nil {
-			if src := *(*unsafe.Pointer)(unsafe.Add(bodyBase, f.offset)); src != nil {
-				f.copy(dst, src)
-				continue
+			if p := *(*unsafe.Pointer)(unsafe.Add(bodyBase, f.offset)); p != nil {
+				f.copy(dst, p)
+				present = true
 			}
-			if a.In == InBody {
-				absent(a, dst, fields)
-			}
-			continue
-		}
-		src := bv.Field(i)
-		switch f.mode {
-		case bodyPlain:
-			if present = !src.IsNil(); present {
-				reflect.NewAt(a.Type, dst).Elem().Set(src)
-			}
-		case bodyPointer:
-			if present = !src.IsNil(); present {
-				reflect.NewAt(a.Type, dst).Elem().Set(src.Elem())
-			}
-		case bodyText:
-			tv := (*textValue)(src.Addr().UnsafePointer())
-			present = tv.set && !tv.null
-			if !present {
-				break
-			}
-			loc := "body." + a.Name
-			if tv.raw != "" {
-				*fields = append(*fields, FieldError{Location: loc, Message: "expected a string", Value: json.RawMessage(tv.raw)})
-				continue
-			}
-			if a.In == InHeader {
-				if err := mergeHeaderAndBody(a, dst, tv.s); err != nil {
-					*fields = append(*fields, *err)
+		} else {
+			src := bv.Field(i)
+			switch f.mode {
+			case bodyPlain:
+				if present = !src.IsNil(); present {
+					reflect.NewAt(a.Type, dst).Elem().Set(src)
 				}
-				continue
-			}
-			if err := a.text.one(dst, tv.s); err != nil {
-				*fields = append(*fields, FieldError{Location: loc, Message: err.Error(), Value: tv.s})
+			case bodyPointer:
+				if present = !src.IsNil(); present {
+					reflect.NewAt(a.Type, dst).Elem().Set(src.Elem())
+				}
+			case bodyText:
+				tv := (*textValue)(src.Addr().UnsafePointer())
+				present = tv.set && !tv.null
+				if !present {
+					break
+				}
+				loc := "body." + a.Name
+				if tv.raw != "" {
+					*fields = append(*fields, FieldError{Location: loc, Message: "expected a string", Value: json.RawMessage(tv.raw)})
+					continue
+				}
+				if a.In == InHeader {
+					if err := mergeHeaderAndBody(a, dst, tv.s); err != nil {
+						*fields = append(*fields, *err)
+					}
+					continue
+				}
+				if err := a.text.one(dst, tv.s); err != nil {
+					*fields = append(*fields, FieldError{Location: loc, Message: err.Error(), Value: tv.s})
+				}
 			}
 		}
 		if !present && a.In == InBody {
@@ -369,11 +366,7 @@ func readDeadliner(w http.ResponseWriter) interface{ SetReadDeadline(time.Time) 
 // inflates past it is refused, not decoded.
 func bodyReader(w http.ResponseWriter, r *http.Request, limit int64) (io.ReadCloser, *Error) {
 	raw := http.MaxBytesReader(w, r.Body, limit)
-	enc := headerValue(r.Header, "Content-Encoding")
-	if enc == "" {
-		return raw, nil
-	}
-	switch enc = strings.ToLower(strings.TrimSpace(enc)); enc {
+	switch enc := strings.ToLower(strings.TrimSpace(headerValue(r.Header, "Content-Encoding"))); enc {
 	case "", "identity":
 		return raw, nil
 	case "gzip", "x-gzip":
