@@ -65,13 +65,16 @@ type Endpoint struct {
 	body    *bodyDecoder
 	maxBody int64
 	checks  []argCheck
-	frame   reflect.Type // struct{ M method; B body }
+	frame   reflect.Type // struct{ M method; B body; R reply }, B and R when used
 	// frames recycles argument frames (pointers to e.frame) for methods
 	// whose handle has returned when Serve does: without a timeout, whose
 	// goroutine may outlive it. Handles get copies of the arguments.
 	frames  *sync.Pool
 	auth    *Auth
 	invalid int // status of invalid arguments
+	// replySlot is the offset of the frame's reply, which the typed
+	// invoker fills instead of boxing the reply on the heap; -1 without.
+	replySlot int
 
 	onViolation func(method string, err *Error)
 
@@ -142,7 +145,15 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 	if e.body != nil {
 		frame = append(frame, reflect.StructField{Name: "B", Type: e.body.typ})
 	}
+	e.replySlot = -1
+	if b.inv != nil && poolableReply(s) {
+		// The typed invoker copies the reply here rather than to the heap.
+		frame = append(frame, reflect.StructField{Name: "R", Type: s.ReplyType})
+	}
 	e.frame = reflect.StructOf(frame)
+	if f, ok := e.frame.FieldByName("R"); ok {
+		e.replySlot = int(f.Offset)
+	}
 	if s.Timeout == 0 {
 		t := e.frame
 		e.frames = &sync.Pool{New: func() any { return reflect.New(t).Interface() }}
@@ -178,50 +189,63 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		e.WriteError(w, r, aerr)
 		return
 	}
-	var frame reflect.Value
+	// The frame holds the method struct at offset 0, then the body and the
+	// reply's slot; plain pointers into it spare reflect on the fast path.
+	var fp any
 	if e.frames != nil {
-		fp := e.frames.Get()
-		frame = reflect.ValueOf(fp).Elem()
-		defer func() {
-			frame.SetZero()
-			e.frames.Put(fp)
-		}()
+		fp = e.frames.Get()
+		defer e.putFrame(fp)
 	} else {
-		frame = reflect.New(e.frame).Elem()
+		fp = reflect.New(e.frame).Interface()
 	}
-	m := frame.Field(0).Addr()
-	if err := e.decode(w, r, frame, m.UnsafePointer(), pathValues); err != nil {
+	base := reflect.ValueOf(fp).UnsafePointer()
+	if err := e.decode(w, r, fp, base, pathValues); err != nil {
 		e.WriteError(w, r, e.invalidArgs(err))
 		return
 	}
 	if len(e.checks) > 0 {
-		if fields := validateArgs(e.checks, m.UnsafePointer()); len(fields) > 0 {
+		if fields := validateArgs(e.checks, base); len(fields) > 0 {
 			e.WriteError(w, r, e.invalidArgs(Validation(fields...)))
 			return
 		}
+	}
+	var out unsafe.Pointer
+	if e.replySlot >= 0 {
+		out = unsafe.Add(base, e.replySlot)
 	}
 	var (
 		reply any
 		err   error
 	)
 	if e.spec.Timeout > 0 {
-		reply, err = e.callWithTimeout(r.Context(), m, caller)
+		reply, err = e.callWithTimeout(r.Context(), base, out, caller)
 	} else {
-		reply, err = e.bind.call(r.Context(), m, caller)
+		reply, err = e.bind.call(r.Context(), base, out, caller)
 	}
 	if err != nil {
-		e.WriteError(w, r, e.handleError(w, err, m))
+		e.WriteError(w, r, e.handleError(w, err, base))
 		return
 	}
 	if e.spec.Stream != nil {
-		e.writeStream(w, r, reply, m)
+		e.writeStream(w, r, reply, base)
 		return
 	}
 	if ps := e.spec.Paging; ps != nil {
-		reply = reply.(pager).withLinks(r.URL.Path, r.URL.Query(), *(*Paging)(unsafe.Add(m.UnsafePointer(), ps.offset)))
+		reply = reply.(pager).withLinks(r.URL.Path, r.URL.Query(), *(*Paging)(unsafe.Add(base, ps.offset)))
 	}
 	e.writeReply(w, r, reply)
-	e.bind.release(reply)
+}
+
+// putFrame zeroes a frame, letting go of what its arguments and reply
+// pointed to, and recycles it.
+func (e *Endpoint) putFrame(fp any) {
+	reflect.ValueOf(fp).Elem().SetZero()
+	e.frames.Put(fp)
+}
+
+// method is the method struct at base, for the paths that need reflect.
+func (e *Endpoint) method(base unsafe.Pointer) reflect.Value {
+	return reflect.NewAt(e.spec.Type, base)
 }
 
 // invalidArgs gives an error about the body's fields the group's status.
@@ -239,8 +263,9 @@ func (e *Endpoint) invalidArgs(err *Error) *Error {
 	return &c
 }
 
-// decode fills the method struct in frame, at base, from the request.
-func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.Value, base unsafe.Pointer, pathValues []string) *Error {
+// decode fills the method struct at base, the start of the frame fp, from
+// the request.
+func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, fp any, base unsafe.Pointer, pathValues []string) *Error {
 	var fields []FieldError
 	if len(pathValues) != len(e.path) {
 		return Internal("The route gave %d path values for %d parameters", len(pathValues), len(e.path))
@@ -294,7 +319,7 @@ func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, frame reflect.
 		}
 	}
 	if e.body != nil {
-		if err := e.body.decode(w, r, e.maxBody, e.bodyTimeout, frame.Field(1), base, &fields); err != nil {
+		if err := e.body.decode(w, r, e.maxBody, e.bodyTimeout, reflect.ValueOf(fp).Elem().Field(1), base, &fields); err != nil {
 			return err
 		}
 		if headerMissing {
@@ -387,7 +412,7 @@ type result struct {
 
 // callWithTimeout runs the handle with the method's deadline and answers 504
 // when it passes, even if the handle does not watch its context.
-func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value, caller *Caller) (any, error) {
+func (e *Endpoint) callWithTimeout(parent context.Context, base, out unsafe.Pointer, caller *Caller) (any, error) {
 	ctx, cancel := context.WithTimeout(parent, e.spec.Timeout)
 	defer cancel()
 	done := make(chan result, 1)
@@ -397,7 +422,7 @@ func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value, call
 				done <- result{panic: p, stack: debug.Stack()}
 			}
 		}()
-		reply, err := e.bind.call(ctx, m, caller)
+		reply, err := e.bind.call(ctx, base, out, caller)
 		done <- result{reply: reply, err: err}
 	}()
 	select {
@@ -414,7 +439,7 @@ func (e *Endpoint) callWithTimeout(parent context.Context, m reflect.Value, call
 
 // handleError maps what a handle returned to the error to send, and logs
 // what a client must not see.
-func (e *Endpoint) handleError(w http.ResponseWriter, err error, m reflect.Value) *Error {
+func (e *Endpoint) handleError(w http.ResponseWriter, err error, base unsafe.Pointer) *Error {
 	var pe *Error
 	if errors.As(err, &pe) && pe.Name != "" {
 		if e.spec.NamedError(pe.Name) == nil {
@@ -425,7 +450,7 @@ func (e *Endpoint) handleError(w http.ResponseWriter, err error, m reflect.Value
 			}
 			return &Error{Status: http.StatusInternalServerError, Message: internalMessage, cause: err}
 		}
-		pe = e.spec.fillError(pe, m)
+		pe = e.spec.fillError(pe, e.method(base))
 	}
 	if pe != nil {
 		if pe.Status >= 500 {

@@ -52,6 +52,7 @@ func (g *Getters) lookup(from, to reflect.Type) (reflect.Value, bool) {
 type binding struct {
 	fn     reflect.Value
 	recv   reflect.Value // first argument of fn, when fn is a method expression
+	method reflect.Type  // the method struct
 	inType reflect.Type  // nil: the handle takes only a context
 	direct bool          // the handle takes the method struct itself
 	fields []fieldBinding
@@ -61,7 +62,6 @@ type binding struct {
 
 	inv     Invoker // when set, the handle is called through it
 	recvAny any     // recv, boxed once for inv
-	pooled  bool    // inv returns recycled replies, to hand back to release
 }
 
 type fieldBinding struct {
@@ -85,7 +85,7 @@ func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters, inv Invoker) 
 		return nil, fmt.Errorf("handle is a %s, not a func", fn.Type())
 	}
 	t := fn.Type()
-	b := &binding{fn: fn, recv: recv, reply: s.Reply}
+	b := &binding{fn: fn, recv: recv, method: s.Type, reply: s.Reply}
 	if s.Paging != nil {
 		b.pagingField = s.Paging.field
 	}
@@ -93,7 +93,7 @@ func bind(s *MethodSpec, fn, recv reflect.Value, getters *Getters, inv Invoker) 
 		if !recv.IsValid() || inv.funcType() != t {
 			return nil, fmt.Errorf("the invoker of handle %s calls a %s", t, inv.funcType())
 		}
-		b.inv, b.recvAny, b.pooled = inv, recv.Interface(), poolableReply(s)
+		b.inv, b.recvAny = inv, recv.Interface()
 	}
 	if recv.IsValid() {
 		// Check the method's own parameters: those after the receiver.
@@ -204,20 +204,14 @@ func (t methodType) NumIn() int            { return t.Type.NumIn() - 1 }
 func (t methodType) In(i int) reflect.Type { return t.Type.In(i + 1) }
 func (t methodType) String() string        { return t.Type.String() }
 
-// release hands back a reply call returned, once it is written.
-func (b *binding) release(reply any) {
-	if b.pooled && reply != nil {
-		b.inv.release(reply)
-	}
-}
-
-// call runs the handle with the decoded method struct m (a pointer) and
-// returns its reply, nil for a method without one. When b.pooled, a reply
-// is a recycled pointer to hand back with release once written.
-func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (any, error) {
+// call runs the handle with the decoded method struct at base and returns
+// its reply, nil for a method without one. With out (only for a typed
+// invoker), the reply is copied there and returned as a pointer to it.
+func (b *binding) call(ctx context.Context, base, out unsafe.Pointer, caller *Caller) (any, error) {
 	if b.inv != nil && b.direct {
-		return b.inv.invoke(b.recvAny, ctx, m.UnsafePointer(), b.pooled)
+		return b.inv.invoke(b.recvAny, ctx, base, out)
 	}
+	m := reflect.NewAt(b.method, base)
 	var in reflect.Value // the handle's argument struct, addressable
 	switch {
 	case b.inType == nil:
@@ -264,7 +258,7 @@ func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (an
 		if in.IsValid() {
 			ptr = in.Addr().UnsafePointer()
 		}
-		return b.inv.invoke(b.recvAny, ctx, ptr, b.pooled)
+		return b.inv.invoke(b.recvAny, ctx, ptr, out)
 	}
 	var buf [3]reflect.Value
 	args := buf[:0]
@@ -276,12 +270,12 @@ func (b *binding) call(ctx context.Context, m reflect.Value, caller *Caller) (an
 	if in.IsValid() {
 		args = append(args, in)
 	}
-	out := b.fn.Call(args)
-	if errV := out[len(out)-1]; !errV.IsNil() {
+	res := b.fn.Call(args)
+	if errV := res[len(res)-1]; !errV.IsNil() {
 		return nil, errV.Interface().(error)
 	}
 	if !b.reply {
 		return nil, nil
 	}
-	return out[0].Interface(), nil
+	return res[0].Interface(), nil
 }

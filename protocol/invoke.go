@@ -5,7 +5,6 @@ import (
 	"encoding"
 	"encoding/json"
 	"reflect"
-	"sync"
 	"unsafe"
 )
 
@@ -20,10 +19,10 @@ type Invoker interface {
 	funcType() reflect.Type
 	// invoke calls the handle on recv with the argument struct at in (nil
 	// for a handle without one) and returns its reply, nil without one.
-	// With pooled, the reply is a pointer to a recycled copy, which the
-	// caller hands back to release once it is written.
-	invoke(recv any, ctx context.Context, in unsafe.Pointer, pooled bool) (any, error)
-	release(reply any)
+	// With out, the reply is copied to out (memory of the reply's type,
+	// the endpoint's to recycle) and returned as a pointer to it: boxing
+	// a struct reply would copy it to the heap on every request.
+	invoke(recv any, ctx context.Context, in, out unsafe.Pointer) (any, error)
 }
 
 // Invokers maps handle names (the Go method names) to their Invokers. A
@@ -50,61 +49,45 @@ func InvokeNoReply[H, In any](f func(H, context.Context, In) error) Invoker {
 	return invokerNoReply[H, In](f)
 }
 
-// replies recycles reply values: a struct reply put in an interface is
-// copied to the heap, once per request, unless the copy is reused.
-type replies[R any] struct{ pool sync.Pool }
-
-func (p *replies[R]) box(r R, pooled bool) any {
-	if !pooled {
+// reply returns r, or with out a pointer to a copy of r there.
+func reply[R any](r R, out unsafe.Pointer) any {
+	if out == nil {
 		return r
 	}
-	rp, _ := p.pool.Get().(*R)
-	if rp == nil {
-		rp = new(R)
-	}
-	*rp = r
-	return rp
-}
-
-func (p *replies[R]) release(reply any) {
-	rp := reply.(*R)
-	var zero R
-	*rp = zero // let go of what the reply pointed to
-	p.pool.Put(rp)
+	*(*R)(out) = r
+	return (*R)(out)
 }
 
 type invoker[H, In, R any] struct {
 	f func(H, context.Context, In) (R, error)
-	replies[R]
 }
 
 func (v *invoker[H, In, R]) funcType() reflect.Type {
 	return reflect.TypeFor[func(H, context.Context, In) (R, error)]()
 }
 
-func (v *invoker[H, In, R]) invoke(recv any, ctx context.Context, in unsafe.Pointer, pooled bool) (any, error) {
+func (v *invoker[H, In, R]) invoke(recv any, ctx context.Context, in, out unsafe.Pointer) (any, error) {
 	r, err := v.f(recv.(H), ctx, *(*In)(in))
 	if err != nil {
 		return nil, err
 	}
-	return v.box(r, pooled), nil
+	return reply(r, out), nil
 }
 
 type invokerNoArgs[H, R any] struct {
 	f func(H, context.Context) (R, error)
-	replies[R]
 }
 
 func (v *invokerNoArgs[H, R]) funcType() reflect.Type {
 	return reflect.TypeFor[func(H, context.Context) (R, error)]()
 }
 
-func (v *invokerNoArgs[H, R]) invoke(recv any, ctx context.Context, _ unsafe.Pointer, pooled bool) (any, error) {
+func (v *invokerNoArgs[H, R]) invoke(recv any, ctx context.Context, _, out unsafe.Pointer) (any, error) {
 	r, err := v.f(recv.(H), ctx)
 	if err != nil {
 		return nil, err
 	}
-	return v.box(r, pooled), nil
+	return reply(r, out), nil
 }
 
 type invokerNoReply[H, In any] func(H, context.Context, In) error
@@ -113,14 +96,12 @@ func (f invokerNoReply[H, In]) funcType() reflect.Type {
 	return reflect.TypeFor[func(H, context.Context, In) error]()
 }
 
-func (f invokerNoReply[H, In]) invoke(recv any, ctx context.Context, in unsafe.Pointer, _ bool) (any, error) {
+func (f invokerNoReply[H, In]) invoke(recv any, ctx context.Context, in, _ unsafe.Pointer) (any, error) {
 	return nil, f(recv.(H), ctx, *(*In)(in))
 }
 
-func (invokerNoReply[H, In]) release(any) {}
-
 // poolableReply reports whether a method's replies can be written from a
-// pointer to a recycled copy: a struct or array reply, neither paged nor
+// pointer to a copy in recycled memory: a struct or array reply, neither paged nor
 // streamed (other kinds box without a copy, or can be nil), with no
 // JSON or text marshaler that encoding/json would call on the pointer's
 // addressable value but not on the value itself, so that the bytes

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Stream is the reply of a method whose items are sent as they are
@@ -262,7 +263,7 @@ func (e *streamEncoder) flush() error {
 
 // writeStream sends a stream reply. Errors before the first byte are
 // ordinary error replies; after it, the connection is cut.
-func (e *Endpoint) writeStream(w http.ResponseWriter, r *http.Request, reply any, m reflect.Value) {
+func (e *Endpoint) writeStream(w http.ResponseWriter, r *http.Request, reply any, base unsafe.Pointer) {
 	st := reply.(streamer)
 	h := w.Header()
 	for _, name := range e.replyHeaders {
@@ -295,7 +296,7 @@ func (e *Endpoint) writeStream(w http.ResponseWriter, r *http.Request, reply any
 		if gone {
 			return // nobody to answer
 		}
-		e.WriteError(w, r, e.handleError(w, err, m))
+		e.WriteError(w, r, e.handleError(w, err, base))
 		return
 	}
 	if !gone {

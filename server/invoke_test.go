@@ -118,6 +118,11 @@ type (
 		protocol.Method[Item] `path:"/plain/<name>" operation:"GET"`
 		Name                  string `json:"name"`
 	}
+	// InvTimed's handle runs on its own goroutine, with a frame of its own.
+	InvTimed struct {
+		protocol.Method[Item] `path:"/timed/<name>" operation:"GET" timeout:"5s"`
+		Name                  string `json:"name"`
+	}
 )
 
 func (*byPointer) MarshalText() ([]byte, error) { return []byte("by pointer"), nil }
@@ -132,16 +137,21 @@ func (shapedHandles) InvPlain(_ context.Context, in InvPlain) (Item, error) {
 	return Item{Name: in.Name}, nil
 }
 
+func (shapedHandles) InvTimed(_ context.Context, in InvTimed) (Item, error) {
+	return Item{Name: in.Name}, nil
+}
+
 func (h shapedHandles) Invokers() protocol.Invokers { return h.invokers }
 
 // Replies the server recycles are written exactly as the handle's value
 // would be, even where encoding/json treats a pointer differently, and one
 // request's reply never shows in another's.
 func TestInvokedRepliesEncodeLikeValues(t *testing.T) {
-	g := &protocol.Group{Name: "shaped", Methods: []any{InvShaped{}, InvPlain{}}}
+	g := &protocol.Group{Name: "shaped", Methods: []any{InvShaped{}, InvPlain{}, InvTimed{}}}
 	typed := protocol.Invokers{
 		"InvShaped": protocol.InvokeNoArgs(shapedHandles.InvShaped),
 		"InvPlain":  protocol.Invoke(shapedHandles.InvPlain),
+		"InvTimed":  protocol.Invoke(shapedHandles.InvTimed),
 	}
 	get := func(s *server.Server, path string) string {
 		rec := httptest.NewRecorder()
@@ -161,8 +171,10 @@ func TestInvokedRepliesEncodeLikeValues(t *testing.T) {
 			t.Errorf("%s: %s, want %s", name, got, want)
 		}
 		for _, n := range []string{"first", "second", "third"} {
-			if got, want := get(s, "/api/v1/plain/"+n), `"name":"`+n+`"`; !strings.Contains(got, want) {
-				t.Errorf("%s: %s, want %s", name, got, want)
+			for _, route := range []string{"/api/v1/plain/", "/api/v1/timed/"} {
+				if got, want := get(s, route+n), `"name":"`+n+`"`; !strings.Contains(got, want) {
+					t.Errorf("%s: %s%s: %s, want %s", name, route, n, got, want)
+				}
 			}
 		}
 	}
