@@ -33,36 +33,61 @@ func newRequestIDs() *requestIDs {
 // idsPerBlock is how many request ids one idBlock holds.
 const idsPerBlock = 64
 
-// An idBlock is memory for request ids and their header values, handed out
-// slot by slot and never written again once handed out: a reply's header
-// (which may outlive the request in whatever wraps the server) can point
-// into it while later requests take the next slots. One allocation serves
-// idsPerBlock requests instead of one each.
+// An idBlock holds request ids and their header values, written when the
+// block is made and handed out slot by slot: a reply's header (which may
+// outlive the request in whatever wraps the server) can point into it
+// while later requests take the next slots. A block takes its range of the
+// counter at once, so the shared counter is touched once per idsPerBlock
+// requests, and writing the ids in one loop, each the last plus one, is
+// cheaper than formatting each on its own.
 type idBlock struct {
-	vals  [idsPerBlock]string
-	bytes []byte
-	first uint64 // the counter value of the first slot: a block takes its range at once
-	next  int
+	vals [idsPerBlock]string
+	next int
 }
 
-// next returns a new id and its header value, the one-element slice that
-// holds it (capacity one, so an append by anyone else copies it).
+// next returns a new id's header value: a one-element slice of capacity
+// one, so that an append by anyone else copies it.
 func (g *requestIDs) next(blk **idBlock) []string {
 	b := *blk
 	if b == nil || b.next == idsPerBlock {
-		first := g.n.Add(idsPerBlock) - idsPerBlock + 1
-		digits := len(strconv.FormatUint(first+idsPerBlock-1, 10))
-		b = &idBlock{bytes: make([]byte, 0, idsPerBlock*(len(g.prefix)+digits)), first: first}
+		b = g.newBlock()
 		*blk = b
 	}
 	i := b.next
-	start := len(b.bytes)
-	b.bytes = append(b.bytes, g.prefix...)
-	b.bytes = strconv.AppendUint(b.bytes, b.first+uint64(i), 10)
-	id := b.bytes[start:]
 	b.next++
-	b.vals[i] = unsafe.String(unsafe.SliceData(id), len(id))
 	return b.vals[i : i+1 : i+1]
+}
+
+// newBlock reserves the next idsPerBlock values of the counter and writes
+// their ids, side by side in one allocation.
+func (g *requestIDs) newBlock() *idBlock {
+	last := g.n.Add(idsPerBlock)
+	var d [20]byte
+	size := len(g.prefix) + len(strconv.AppendUint(d[:0], last, 10))
+	buf := make([]byte, 0, idsPerBlock*size)
+	digits := strconv.AppendUint(d[:0], last-idsPerBlock+1, 10)
+	b := new(idBlock)
+	for i := range b.vals {
+		start := len(buf)
+		buf = append(buf, g.prefix...)
+		buf = append(buf, digits...)
+		b.vals[i] = unsafe.String(&buf[start], len(buf)-start)
+		digits = increment(digits)
+	}
+	return b
+}
+
+// increment adds one to the decimal number in d, in place unless it
+// gains a digit.
+func increment(d []byte) []byte {
+	for i := len(d) - 1; i >= 0; i-- {
+		if d[i] < '9' {
+			d[i]++
+			return d
+		}
+		d[i] = '0'
+	}
+	return append([]byte{'1'}, d...)
 }
 
 // validRequestID accepts a client's id only when it is short and printable,
