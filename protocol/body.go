@@ -163,7 +163,7 @@ func (s *MethodSpec) hasBody() bool {
 // decode reads r's body into the method struct at base. It returns a
 // request-level error (malformed JSON, too large, wrong type), or adds to
 // fields the errors of single arguments.
-func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration, bv reflect.Value, base unsafe.Pointer, fields *[]FieldError) *Error {
+func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration, f *frame, fields *[]FieldError) *Error {
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 		if err := checkContentType(headerValue(r.Header, "Content-Type")); err != nil {
 			return err
@@ -176,15 +176,18 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 			return perr
 		}
 		defer body.Close()
-		rc := readDeadliner(w)
-		deadline := timeout > 0 && rc != nil && rc.SetReadDeadline(time.Now().Add(timeout)) == nil
+		var rc interface{ SetReadDeadline(time.Time) error }
+		if timeout > 0 {
+			rc = readDeadliner(w)
+		}
+		deadline := rc != nil && rc.SetReadDeadline(time.Now().Add(timeout)) == nil
 		dec := json.NewDecoder(body)
 		var err error
 		if d.kwargs != nil {
-			err = d.decodeKwargs(dec, bv, base, fields)
+			err = d.decodeKwargs(dec, f, fields)
 		} else {
 			dec.DisallowUnknownFields()
-			err = dec.Decode(bv.Addr().Interface())
+			err = dec.Decode(f.bodyPtr)
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			// A client that sends its body too slowly is answered 408. The
@@ -206,29 +209,30 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 	if len(*fields) > 0 {
 		return nil
 	}
-	bodyBase := bv.Addr().UnsafePointer()
-	for i, f := range d.fields {
-		a := f.arg
-		dst := unsafe.Add(base, a.offset)
+	for i, bf := range d.fields {
+		a := bf.arg
+		dst := unsafe.Add(f.base, a.offset)
+		src := unsafe.Add(f.bodyBase, bf.offset)
 		present := false
-		if f.copy != nil {
-			if p := *(*unsafe.Pointer)(unsafe.Add(bodyBase, f.offset)); p != nil {
-				f.copy(dst, p)
+		if bf.copy != nil {
+			if p := *(*unsafe.Pointer)(src); p != nil {
+				bf.copy(dst, p)
 				present = true
 			}
 		} else {
-			src := bv.Field(i)
-			switch f.mode {
+			switch bf.mode {
 			case bodyPlain:
-				if present = !src.IsNil(); present {
-					reflect.NewAt(a.Type, dst).Elem().Set(src)
+				if v := f.body.Field(i); !v.IsNil() {
+					reflect.NewAt(a.Type, dst).Elem().Set(v)
+					present = true
 				}
 			case bodyPointer:
-				if present = !src.IsNil(); present {
-					reflect.NewAt(a.Type, dst).Elem().Set(src.Elem())
+				if v := f.body.Field(i); !v.IsNil() {
+					reflect.NewAt(a.Type, dst).Elem().Set(v.Elem())
+					present = true
 				}
 			case bodyText:
-				tv := (*textValue)(src.Addr().UnsafePointer())
+				tv := (*textValue)(src)
 				present = tv.set && !tv.null
 				if !present {
 					break
@@ -259,7 +263,7 @@ func (d *bodyDecoder) decode(w http.ResponseWriter, r *http.Request, limit int64
 // decodeKwargs reads a body whose keys are either the body arguments' or
 // go to the kwargs argument. A key repeating a path argument is dropped
 // (kwargs:"path") or read into that argument (kwargs:"body").
-func (d *bodyDecoder) decodeKwargs(dec *json.Decoder, bv reflect.Value, base unsafe.Pointer, fields *[]FieldError) error {
+func (d *bodyDecoder) decodeKwargs(dec *json.Decoder, f *frame, fields *[]FieldError) error {
 	var all map[string]json.RawMessage
 	if err := dec.Decode(&all); err != nil {
 		return err
@@ -287,7 +291,7 @@ func (d *bodyDecoder) decodeKwargs(dec *json.Decoder, bv reflect.Value, base uns
 				if err := json.Unmarshal(raw, &text); err != nil {
 					text = string(raw) // a number, say: its JSON text is its text
 				}
-				if err := a.text.one(unsafe.Add(base, a.offset), text); err != nil {
+				if err := a.text.one(unsafe.Add(f.base, a.offset), text); err != nil {
 					*fields = append(*fields, FieldError{Location: "body." + k, Message: err.Error(), Value: text})
 				}
 			}
@@ -302,8 +306,8 @@ func (d *bodyDecoder) decodeKwargs(dec *json.Decoder, bv reflect.Value, base uns
 		kw[k] = v
 	}
 	known.WriteByte('}')
-	*(*map[string]any)(unsafe.Add(base, d.kwargs.offset)) = kw
-	return json.Unmarshal(known.Bytes(), bv.Addr().Interface())
+	*(*map[string]any)(unsafe.Add(f.base, d.kwargs.offset)) = kw
+	return json.Unmarshal(known.Bytes(), f.bodyPtr)
 }
 
 // mergeHeaderAndBody accepts a header argument given in the body: alone, it

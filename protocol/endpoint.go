@@ -66,7 +66,7 @@ type Endpoint struct {
 	maxBody int64
 	checks  []argCheck
 	frame   reflect.Type // struct{ M method; B body; R reply }, B and R when used
-	// frames recycles argument frames (pointers to e.frame) for methods
+	// frames recycles argument frames (*frame, over e.frame) for methods
 	// whose handle has returned when Serve does: without a timeout, whose
 	// goroutine may outlive it. Handles get copies of the arguments.
 	frames  *sync.Pool
@@ -155,8 +155,7 @@ func NewEndpoint(s *MethodSpec, handle any, cfg EndpointConfig) (*Endpoint, erro
 		e.replySlot = int(f.Offset)
 	}
 	if s.Timeout == 0 {
-		t := e.frame
-		e.frames = &sync.Pool{New: func() any { return reflect.New(t).Interface() }}
+		e.frames = &sync.Pool{New: func() any { return e.newFrame() }}
 	}
 	if s.Envelope {
 		key, _ := json.Marshal(s.EnvelopeKey)
@@ -189,17 +188,15 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 		e.WriteError(w, r, aerr)
 		return
 	}
-	// The frame holds the method struct at offset 0, then the body and the
-	// reply's slot; plain pointers into it spare reflect on the fast path.
-	var fp any
+	var f *frame
 	if e.frames != nil {
-		fp = e.frames.Get()
-		defer e.putFrame(fp)
+		f = e.frames.Get().(*frame)
+		defer e.putFrame(f)
 	} else {
-		fp = reflect.New(e.frame).Interface()
+		f = e.newFrame()
 	}
-	base := reflect.ValueOf(fp).UnsafePointer()
-	if err := e.decode(w, r, fp, base, pathValues); err != nil {
+	base := f.base
+	if err := e.decode(w, r, f, pathValues); err != nil {
 		e.WriteError(w, r, e.invalidArgs(err))
 		return
 	}
@@ -236,11 +233,35 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, pathValues []st
 	e.writeReply(w, r, reply)
 }
 
+// A frame is one request's memory for the method struct, its body and its
+// reply (a struct of type Endpoint.frame), with the views of it a request
+// needs, made once per frame: plain pointers spare reflect on the fast
+// path, and a pointer to a struct made by reflect.StructOf is costly to
+// make each time.
+type frame struct {
+	mem      reflect.Value  // the frame struct, addressable
+	base     unsafe.Pointer // its address; the method struct is at offset 0
+	body     reflect.Value  // the body struct, addressable; invalid without one
+	bodyBase unsafe.Pointer // the body struct's address
+	bodyPtr  any            // the body struct's address, for encoding/json
+}
+
+func (e *Endpoint) newFrame() *frame {
+	p := reflect.New(e.frame)
+	f := &frame{mem: p.Elem(), base: p.UnsafePointer()}
+	if e.body != nil {
+		f.body = f.mem.Field(1)
+		f.bodyBase = f.body.Addr().UnsafePointer()
+		f.bodyPtr = f.body.Addr().Interface()
+	}
+	return f
+}
+
 // putFrame zeroes a frame, letting go of what its arguments and reply
 // pointed to, and recycles it.
-func (e *Endpoint) putFrame(fp any) {
-	reflect.ValueOf(fp).Elem().SetZero()
-	e.frames.Put(fp)
+func (e *Endpoint) putFrame(f *frame) {
+	f.mem.SetZero()
+	e.frames.Put(f)
 }
 
 // method is the method struct at base, for the paths that need reflect.
@@ -263,9 +284,9 @@ func (e *Endpoint) invalidArgs(err *Error) *Error {
 	return &c
 }
 
-// decode fills the method struct at base, the start of the frame fp, from
-// the request.
-func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, fp any, base unsafe.Pointer, pathValues []string) *Error {
+// decode fills the method struct of the frame f from the request.
+func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, f *frame, pathValues []string) *Error {
+	base := f.base
 	var fields []FieldError
 	if len(pathValues) != len(e.path) {
 		return Internal("The route gave %d path values for %d parameters", len(pathValues), len(e.path))
@@ -319,7 +340,7 @@ func (e *Endpoint) decode(w http.ResponseWriter, r *http.Request, fp any, base u
 		}
 	}
 	if e.body != nil {
-		if err := e.body.decode(w, r, e.maxBody, e.bodyTimeout, reflect.ValueOf(fp).Elem().Field(1), base, &fields); err != nil {
+		if err := e.body.decode(w, r, e.maxBody, e.bodyTimeout, f, &fields); err != nil {
 			return err
 		}
 		if headerMissing {
