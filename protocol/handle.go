@@ -211,15 +211,14 @@ func (b *binding) call(ctx context.Context, base, out unsafe.Pointer, caller *Ca
 	if b.inv != nil && b.direct {
 		return b.inv.invoke(b.recvAny, ctx, base, out)
 	}
-	m := reflect.NewAt(b.method, base)
 	var in reflect.Value // the handle's argument struct, addressable
 	switch {
 	case b.inType == nil:
 	case b.direct:
-		in = m.Elem()
+		in = reflect.NewAt(b.method, base).Elem()
 	default:
 		in = reflect.New(b.inType).Elem()
-		src := m.Elem()
+		src := reflect.NewAt(b.method, base).Elem()
 		for _, f := range b.fields {
 			if f.caller != 0 {
 				c := caller

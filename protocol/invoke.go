@@ -101,8 +101,8 @@ func (f invokerNoReply[H, In]) invoke(recv any, ctx context.Context, in, _ unsaf
 }
 
 // poolableReply reports whether a method's replies can be written from a
-// pointer to a copy in recycled memory: a struct or array reply, neither paged nor
-// streamed (other kinds box without a copy, or can be nil), with no
+// pointer to a copy in recycled memory: a struct or array reply, neither
+// paged nor streamed (other kinds box without a copy, or can be nil), with no
 // JSON or text marshaler that encoding/json would call on the pointer's
 // addressable value but not on the value itself, so that the bytes
 // written are the same either way.
